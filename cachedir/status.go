@@ -1,0 +1,114 @@
+package cachedir
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Win32_UserProfile Status bits.
+const (
+	StatusTemporary = 1
+	StatusRoaming   = 2
+	StatusMandatory = 4
+	StatusCorrupted = 8
+)
+
+// Status is the profile as Windows' Win32_UserProfile shows it, plus the
+// session that has it loaded. Field names are the Windows ones: scripts read
+// them from `roamfs status --json`.
+type Status struct {
+	LocalPath                        string          `json:"LocalPath"`
+	RoamingPath                      string          `json:"RoamingPath"`
+	Loaded                           bool            `json:"Loaded"`
+	LastUseTime                      *time.Time      `json:"LastUseTime"`
+	LastDownloadTime                 *time.Time      `json:"LastDownloadTime"`
+	LastUploadTime                   *time.Time      `json:"LastUploadTime"`
+	LastBackgroundRegistryUploadTime *time.Time      `json:"LastBackgroundRegistryUploadTime"`
+	Status                           int             `json:"Status"`
+	PendingChanges                   int             `json:"PendingChanges"`
+	LastSyncResult                   json.RawMessage `json:"LastSyncResult"`
+
+	// roamfs' own.
+	Session    string `json:"Session,omitempty"`
+	Host       string `json:"Host,omitempty"`
+	PID        int    `json:"PID,omitempty"`
+	PolicyFile string `json:"PolicyFile,omitempty"`
+	CacheDir   string `json:"CacheDir,omitempty"`
+}
+
+// ReadStatus reads the status file; a cache without one gives a zero Status.
+func (l Layout) ReadStatus() (Status, error) {
+	var s Status
+	data, err := os.ReadFile(l.StatusFile())
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("read status: %w", err)
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return s, fmt.Errorf("status file %s is damaged (%v); delete it and run `roamfs sync --full`", l.StatusFile(), err)
+	}
+	return s, nil
+}
+
+// WriteStatus replaces the status file atomically.
+func (l Layout) WriteStatus(s Status) error {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(l.State(), ".status-*")
+	if err != nil {
+		return fmt.Errorf("write status: %w", err)
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), l.StatusFile())
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write status: %w", err)
+	}
+	return nil
+}
+
+// UpdateStatus reads, changes and writes the status file. Only the session's
+// daemon (or a command that holds the journal) calls it, so no lock is needed.
+func (l Layout) UpdateStatus(fn func(*Status)) error {
+	s, err := l.ReadStatus()
+	if err != nil {
+		return err
+	}
+	fn(&s)
+	return l.WriteStatus(s)
+}
+
+// Alive reports whether pid is a running roamfs process.
+func Alive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	if err != nil {
+		return false
+	}
+	self, _ := os.Executable()
+	exe = strings.TrimSuffix(exe, " (deleted)")
+	return filepath.Base(exe) == filepath.Base(self) || filepath.Base(exe) == "roamfs"
+}
+
+// TimePtr is a helper for the optional times above.
+func TimePtr(t time.Time) *time.Time { return &t }

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"roamfs/cachedir"
+	"roamfs/policy"
+)
+
+type logonFlags struct {
+	server, cache, policy string
+	foreground, debug     bool
+	readyFd               int
+	timeout               time.Duration
+}
+
+func newLogonCmd() *cobra.Command {
+	var f logonFlags
+	c := &cobra.Command{
+		Use:   "logon --server DIR --cache DIR [--policy FILE] [--foreground] MOUNTPOINT",
+		Short: "Bring the server copy into the cache and mount the profile",
+		Long: `logon merges the server copy of the profile into the local cache (a first logon
+copies it whole; a missing or empty server copy is created from the default
+profile), mounts the profile at MOUNTPOINT and returns once the mount is ready.
+The filesystem is then served by a background process until logoff or umount.`,
+		Args: exactArgs(1, "MOUNTPOINT"),
+		RunE: func(c *cobra.Command, args []string) error { return runLogon(c, f, args[0]) },
+	}
+	fl := c.Flags()
+	fl.StringVar(&f.server, "server", "", "server copy of the profile (a directory, e.g. a mounted share)")
+	fl.StringVar(&f.cache, "cache", "", "local cache directory for this user's profile")
+	fl.StringVar(&f.policy, "policy", "", "YAML policy file (Group Policy value names)")
+	fl.BoolVar(&f.foreground, "foreground", false, "serve the mount in this process instead of a background one")
+	fl.BoolVar(&f.debug, "debug", false, "log every FUSE request")
+	fl.DurationVar(&f.timeout, "timeout", 30*time.Minute, "how long to wait for the mount to be ready")
+	fl.IntVar(&f.readyFd, "ready-fd", 0, "internal: descriptor on which the daemon reports readiness")
+	fl.MarkHidden("ready-fd")
+	return c
+}
+
+func (f *logonFlags) validate(mnt string) (sessionConfig, error) {
+	var cfg sessionConfig
+	for _, n := range []string{"server", "cache"} {
+		if v, _ := map[string]string{"server": f.server, "cache": f.cache}[n]; v == "" {
+			return cfg, usageError{fmt.Errorf("logon: --%s is required", n)}
+		}
+	}
+	pol, err := policy.Load(f.policy)
+	if err != nil {
+		return cfg, err
+	}
+	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
+	cfg = sessionConfig{server: abs(f.server), mountpoint: abs(mnt), pol: pol, debug: f.debug}
+	if f.policy != "" {
+		cfg.policyFile = abs(f.policy)
+	}
+	if cfg.layout, err = cachedir.New(f.cache); err != nil {
+		return cfg, usageError{err}
+	}
+	if fi, err := os.Stat(cfg.mountpoint); err != nil || !fi.IsDir() {
+		return cfg, usageError{fmt.Errorf("logon: mount point %s is not a directory", cfg.mountpoint)}
+	}
+	if src, ok := mountSource(cfg.mountpoint); ok {
+		return cfg, codedError{ExitFailure, fmt.Errorf("logon: %s is already mounted (%s); log that session off first", cfg.mountpoint, src)}
+	}
+	return cfg, nil
+}
+
+func runLogon(c *cobra.Command, f logonFlags, mnt string) error {
+	cfg, err := f.validate(mnt)
+	if err != nil {
+		return err
+	}
+	if !f.foreground {
+		return startDaemon(c, f, cfg)
+	}
+	notify := func(err error) {
+		if f.readyFd == 0 {
+			if err == nil {
+				fmt.Fprintf(c.OutOrStdout(), "profile mounted at %s\n", cfg.mountpoint)
+			}
+			return
+		}
+		w := os.NewFile(uintptr(f.readyFd), "ready")
+		msg := readyMsg{OK: err == nil}
+		if err != nil {
+			msg.Error, msg.Code = err.Error(), exitCode(err)
+		}
+		json.NewEncoder(w).Encode(msg)
+		w.Close()
+	}
+	err = runSession(cfg, notify)
+	return err
+}
+
+type readyMsg struct {
+	OK    bool   `json:"ok"`
+	Code  int    `json:"code,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// runSession is the daemon: logon, serve, logoff. notify reports readiness (or
+// the reason there is none) exactly once.
+func runSession(cfg sessionConfig, notify func(error)) error {
+	ctx := context.Background()
+	s, err := openSession(cfg)
+	if err != nil {
+		notify(err)
+		return err
+	}
+	if err := s.logon(ctx); err != nil {
+		if s.srv != nil {
+			s.srv.Unmount()
+		}
+		s.close()
+		notify(err)
+		return err
+	}
+	ctl, err := s.startControl()
+	if err != nil {
+		s.srv.Unmount()
+		s.close()
+		notify(err)
+		return err
+	}
+	notify(nil)
+	reply, err := s.serve(ctx)
+	// The journal is closed before `roamfs logoff` hears the outcome, so a
+	// command run right after it can open the cache.
+	s.close()
+	s.reply(reply)
+	stopControl(ctl)
+	return err
+}
+
+// startDaemon re-runs this logon in a new session in the background and waits
+// for the child to say the mount is ready, or why it is not: readiness is a
+// message on a pipe, never a guess made by sleeping.
+func startDaemon(c *cobra.Command, f logonFlags, cfg sessionConfig) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	args := []string{"logon", "--foreground", "--ready-fd", "3", "--server", cfg.server, "--cache", cfg.layout.Dir}
+	if cfg.policyFile != "" {
+		args = append(args, "--policy", cfg.policyFile)
+	}
+	if f.debug {
+		args = append(args, "--debug")
+	}
+	args = append(args, cfg.mountpoint)
+	cmd := exec.Command(exe, args...)
+	cmd.ExtraFiles = []*os.File{w}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := os.MkdirAll(cfg.layout.State(), 0o700); err != nil {
+		return err
+	}
+	if out, err := os.OpenFile(cfg.layout.LogFile(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err == nil {
+		cmd.Stdout, cmd.Stderr = out, out // panics land in the log too
+		defer out.Close()
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start daemon: %w", err)
+	}
+	w.Close()
+	got := make(chan readyMsg, 1)
+	go func() {
+		var m readyMsg
+		line, err := bufio.NewReader(r).ReadBytes('\n')
+		if err != nil || json.Unmarshal(line, &m) != nil {
+			m = readyMsg{Code: ExitFailure, Error: "the daemon exited before the mount was ready; see " + cfg.layout.LogFile()}
+		}
+		got <- m
+	}()
+	select {
+	case m := <-got:
+		if !m.OK {
+			cmd.Wait()
+			return codedError{m.Code, errors.New(m.Error)}
+		}
+		fmt.Fprintf(c.OutOrStdout(), "profile mounted at %s (daemon pid %s)\n", cfg.mountpoint, strconv.Itoa(cmd.Process.Pid))
+		cmd.Process.Release()
+		return nil
+	case <-time.After(f.timeout):
+		cmd.Process.Signal(syscall.SIGTERM)
+		return fmt.Errorf("logon: the mount was not ready after %s; see %s", f.timeout, cfg.layout.LogFile())
+	}
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"roamfs/cachedir"
+	"roamfs/journal"
+)
+
+func newStatusCmd() *cobra.Command {
+	var cache string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "status [--json] --cache DIR",
+		Short: "Show the profile as Windows' Win32_UserProfile does, with pending changes",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := requireFlag(c, "cache"); err != nil {
+				return err
+			}
+			l, err := cachedir.New(cache)
+			if err != nil {
+				return usageError{err}
+			}
+			st, err := readStatus(l)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return json.NewEncoder(c.OutOrStdout()).Encode(st)
+			}
+			printStatus(c.OutOrStdout(), st)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&cache, "cache", "", "local cache directory")
+	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	return c
+}
+
+func readStatus(l cachedir.Layout) (cachedir.Status, error) {
+	if !l.Exists() {
+		return cachedir.Status{}, usageError{fmt.Errorf("%s is not a roamfs cache (no state directory)", l.Dir)}
+	}
+	if c, err := dialSession(l); err == nil {
+		body, err := c.do("GET", "/status")
+		if err != nil {
+			return cachedir.Status{}, err
+		}
+		defer body.Close()
+		var st cachedir.Status
+		return st, json.NewDecoder(body).Decode(&st)
+	}
+	st, err := l.ReadStatus()
+	if err != nil {
+		return st, err
+	}
+	// No daemon answers: whatever the file says, nothing is loaded.
+	st.Loaded = false
+	j, err := journal.Open(l.Journal(), journal.Options{})
+	if err != nil {
+		return st, explainLocked(l, err)
+	}
+	defer j.Close()
+	st.PendingChanges = j.PendingCount()
+	return st, nil
+}
+
+func printStatus(w io.Writer, st cachedir.Status) {
+	t := func(p *time.Time) string {
+		if p == nil {
+			return "never"
+		}
+		return p.Format(time.RFC3339)
+	}
+	fmt.Fprintf(w, "LocalPath:         %s\n", st.LocalPath)
+	fmt.Fprintf(w, "RoamingPath:       %s\n", st.RoamingPath)
+	fmt.Fprintf(w, "Loaded:            %v\n", st.Loaded)
+	fmt.Fprintf(w, "Status:            %d\n", st.Status)
+	fmt.Fprintf(w, "LastUseTime:       %s\n", t(st.LastUseTime))
+	fmt.Fprintf(w, "LastDownloadTime:  %s\n", t(st.LastDownloadTime))
+	fmt.Fprintf(w, "LastUploadTime:    %s\n", t(st.LastUploadTime))
+	fmt.Fprintf(w, "LastBackgroundRegistryUploadTime: %s\n", t(st.LastBackgroundRegistryUploadTime))
+	fmt.Fprintf(w, "PendingChanges:    %d\n", st.PendingChanges)
+	if len(st.LastSyncResult) > 0 {
+		fmt.Fprintf(w, "LastSyncResult:    %s\n", st.LastSyncResult)
+	}
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"roamfs/cachedir"
+	"roamfs/syncer"
+)
+
+func newSyncCmd() *cobra.Command {
+	var cache, server, pol string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "sync --cache DIR",
+		Short: "Replay pending journal entries to the server without a mount",
+		Long: `sync finishes what a crashed session or a failed logoff left: it replays the
+cache's unsynced journal entries against the server copy with the logoff rules.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := requireFlag(c, "cache"); err != nil {
+				return err
+			}
+			l, err := cachedir.New(cache)
+			if err != nil {
+				return usageError{err}
+			}
+			o, err := openOffline(l, server, pol)
+			if err != nil {
+				return err
+			}
+			defer o.close()
+			res, err := o.sync(context.Background())
+			printResult(c, res, asJSON)
+			return err
+		},
+	}
+	c.Flags().StringVar(&cache, "cache", "", "local cache directory")
+	c.Flags().StringVar(&server, "server", "", "server copy (default: the one the cache last synced with)")
+	c.Flags().StringVar(&pol, "policy", "", "YAML policy file (default: the last session's)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return c
+}
+
+// sync replays the journal and records the outcome in the status file.
+func (o *offline) sync(ctx context.Context) (syncer.Result, error) {
+	res, err := o.sy.Logoff(ctx)
+	raw, _ := json.Marshal(res)
+	uerr := o.layout.UpdateStatus(func(st *cachedir.Status) {
+		st.LastSyncResult = raw
+		if err == nil {
+			st.LastUploadTime = &res.Time
+		}
+	})
+	if err != nil {
+		return res, fmt.Errorf("sync failed: %w; every change is still in the journal: run `roamfs sync --cache %s` again", err, o.layout.Dir)
+	}
+	return res, uerr
+}
+
+func printResult(c *cobra.Command, res syncer.Result, asJSON bool) {
+	out := c.OutOrStdout()
+	if asJSON {
+		json.NewEncoder(out).Encode(res)
+		return
+	}
+	if !res.OK {
+		return
+	}
+	fmt.Fprintf(out, "synced: %d uploaded, %d deleted on server, %d kept, %d conflicts\n",
+		res.Uploaded, res.Deleted, res.Kept, res.Conflicts)
+}

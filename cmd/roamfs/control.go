@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"roamfs/cachedir"
+	"roamfs/journal"
+)
+
+// The daemon holds the journal (badger allows one process), so commands that
+// read it while a session runs ask the daemon over a unix socket in the cache's
+// state directory: /status, /journal, /logoff.
+
+func (s *session) startControl() (*http.Server, error) {
+	sock := s.cfg.layout.Socket()
+	if sock[0] != '@' {
+		os.Remove(sock) // a dead daemon's
+	}
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		return nil, fmt.Errorf("control socket %s: %w", sock, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
+		st, err := s.cfg.layout.ReadStatus()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		st.PendingChanges = s.j.PendingCount()
+		json.NewEncoder(w).Encode(st)
+	})
+	mux.HandleFunc("GET /journal", func(w http.ResponseWriter, r *http.Request) {
+		bw := bufio.NewWriter(w)
+		err := writeJournalJSON(bw, s.j, r.URL.Query().Get("all") == "1")
+		if err != nil {
+			fmt.Fprintf(bw, "{\"error\":%q}\n", err.Error())
+		}
+		bw.Flush()
+	})
+	mux.HandleFunc("POST /logoff", func(w http.ResponseWriter, r *http.Request) {
+		reply := <-s.requestLogoff()
+		json.NewEncoder(w).Encode(reply)
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	return srv, nil
+}
+
+func stopControl(srv *http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv.Shutdown(ctx)
+}
+
+// controlClient talks to a running session's daemon.
+type controlClient struct {
+	http *http.Client
+}
+
+var errNoDaemon = errors.New("no running session")
+
+// dialSession returns a client for the session on this cache, or errNoDaemon.
+func dialSession(l cachedir.Layout) (*controlClient, error) {
+	sock := l.Socket()
+	conn, err := net.DialTimeout("unix", sock, 2*time.Second)
+	if err != nil {
+		return nil, errNoDaemon
+	}
+	conn.Close()
+	return &controlClient{http: &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", sock)
+		},
+	}}}, nil
+}
+
+func (c *controlClient) do(method, path string) (io.ReadCloser, error) {
+	req, err := http.NewRequest(method, "http://roamfs"+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("ask the session daemon: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return nil, fmt.Errorf("session daemon: %s", b)
+	}
+	return resp.Body, nil
+}
+
+// journalEntry is one line of `roamfs journal --json`; its keys are a contract.
+type journalEntry struct {
+	Seq     uint64 `json:"seq"`
+	Time    string `json:"time"`
+	Session string `json:"session"`
+	Op      string `json:"op"`
+	Path    string `json:"path"`
+	OldPath string `json:"old_path,omitempty"`
+	Size    int64  `json:"size"`
+	Synced  bool   `json:"synced"`
+}
+
+func entryOf(r journal.Record) journalEntry {
+	return journalEntry{
+		Seq: r.Seq, Time: r.Time.Format(time.RFC3339Nano), Session: r.Session, Op: string(r.Op),
+		Path: r.Path, OldPath: r.OldPath, Size: r.Size, Synced: r.Synced,
+	}
+}
+
+func writeJournalJSON(w io.Writer, j *journal.Journal, all bool) error {
+	enc := json.NewEncoder(w)
+	return j.Scan(all, func(r journal.Record) error { return enc.Encode(entryOf(r)) })
+}

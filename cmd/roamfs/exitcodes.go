@@ -1,0 +1,52 @@
+package main
+
+import (
+	"errors"
+
+	"roamfs/journal"
+	"roamfs/policy"
+)
+
+// Exit codes are a contract with administrators' scripts.
+const (
+	ExitOK       = 0 // done
+	ExitFailure  = 1 // failed; nothing lost: the journal keeps what was not synced
+	ExitUsage    = 2 // bad command line or configuration; nothing was changed
+	ExitRefused  = 3 // logoff refused (profile over its size limit); the mount stays
+	exitInternal = ExitFailure
+)
+
+// usageError is a command-line mistake.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// codedError carries an exit code chosen where the failure is understood, e.g.
+// a daemon reporting why it could not mount.
+type codedError struct {
+	code int
+	err  error
+}
+
+func (e codedError) Error() string { return e.err.Error() }
+func (e codedError) Unwrap() error { return e.err }
+
+// exitCode is the one place errors become exit codes.
+func exitCode(err error) int {
+	var ue usageError
+	var pe *policy.Error
+	var ce codedError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ce):
+		return ce.code
+	case errors.As(err, &ue), errors.As(err, &pe):
+		return ExitUsage
+	case errors.Is(err, journal.ErrLocked):
+		return ExitFailure
+	default:
+		return exitInternal
+	}
+}

@@ -1,0 +1,52 @@
+// Command roamfs mounts a Windows-style roaming user profile at logon, journals
+// every change made through the mount, and merges the changes back into the
+// server copy at logoff.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	root := newRootCmd()
+	err := root.Execute()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "roamfs: %v\n", err)
+	}
+	os.Exit(exitCode(err))
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "roamfs",
+		Short:         "Windows roaming user profiles as a journaled virtual filesystem",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
+	})
+	root.AddCommand(newLogonCmd(), newLogoffCmd(), newJournalCmd(), newStatusCmd(), newSyncCmd())
+	return root
+}
+
+// exactArgs is cobra.ExactArgs with a usage error, so a missing mount point
+// exits 2 like any other command-line mistake.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError{fmt.Errorf("%s: expected %s, got %d arguments", c.CommandPath(), what, len(args))}
+		}
+		return nil
+	}
+}
+
+func requireFlag(c *cobra.Command, name string) error {
+	if v, _ := c.Flags().GetString(name); v == "" {
+		return usageError{fmt.Errorf("%s: --%s is required", c.CommandPath(), name)}
+	}
+	return nil
+}

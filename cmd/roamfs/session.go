@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+
+	"roamfs/cachedir"
+	"roamfs/fs/gofuse"
+	"roamfs/journal"
+	"roamfs/overlay"
+	"roamfs/policy"
+	"roamfs/store"
+	"roamfs/syncer"
+)
+
+// sessionConfig is what `roamfs logon` was asked for.
+type sessionConfig struct {
+	server, mountpoint, policyFile string
+	layout                         cachedir.Layout
+	pol                            *policy.Policy
+	debug                          bool
+}
+
+// session is one logon → logoff on this machine: the daemon's whole life.
+type session struct {
+	cfg  sessionConfig
+	id   string
+	host string
+	log  *zap.Logger
+	j    *journal.Journal
+	sy   *syncer.Syncer
+	prof *overlay.Profile
+	srv  *fuse.Server
+
+	mu       sync.Mutex
+	waiters  []chan logoffReply // `roamfs logoff` callers waiting for the sync
+	unmountQ chan struct{}
+}
+
+type logoffReply struct {
+	Result *syncer.Result `json:"result,omitempty"`
+	Error  string         `json:"error,omitempty"`
+	Code   int            `json:"code"`
+}
+
+// openSession opens the journal, the server copy and the cache. It fails fast,
+// before anything is mounted, and says what to do.
+func openSession(cfg sessionConfig) (*session, error) {
+	s := &session{cfg: cfg, id: uuid.NewString(), unmountQ: make(chan struct{}, 1)}
+	s.host, _ = os.Hostname()
+	if err := cfg.layout.Create(); err != nil {
+		return nil, err
+	}
+	log, err := newFileLogger(cfg.layout.LogFile(), cfg.debug)
+	if err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
+	s.log = log.With(zap.String("session", s.id))
+	s.j, err = journal.Open(cfg.layout.Journal(), journal.Options{Logger: s.log})
+	if err != nil {
+		return nil, explainLocked(cfg.layout, err)
+	}
+	st, err := store.OpenDir(cfg.server, true)
+	if err != nil {
+		s.j.Close()
+		return nil, fmt.Errorf("open server copy: %w", err)
+	}
+	s.sy, err = syncer.New(syncer.Config{
+		ProfileDir: cfg.layout.Profile(), Journal: s.j, Store: st, Policy: cfg.pol,
+		Log: s.log, Host: s.host, Session: s.id,
+	})
+	if err != nil {
+		s.j.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// explainLocked turns a held journal into a message naming the running session.
+func explainLocked(l cachedir.Layout, err error) error {
+	if !errors.Is(err, journal.ErrLocked) {
+		return err
+	}
+	st, _ := l.ReadStatus()
+	return fmt.Errorf("cache %s is in use by a running session (pid %d, mounted at %s): log that session off first: %w",
+		l.Dir, st.PID, st.LocalPath, err)
+}
+
+// logon merges the server copy into the cache and mounts the profile.
+func (s *session) logon(ctx context.Context) error {
+	s.log.Info("logon", zap.Int("event", syncer.EventLogonStart), zap.String("server", s.cfg.server),
+		zap.String("mountpoint", s.cfg.mountpoint))
+	err := s.cfg.layout.UpdateStatus(func(st *cachedir.Status) {
+		st.LocalPath, st.RoamingPath, st.CacheDir = s.cfg.mountpoint, s.cfg.server, s.cfg.layout.Dir
+		st.Session, st.Host, st.PID, st.PolicyFile = s.id, s.host, os.Getpid(), s.cfg.policyFile
+		st.Loaded, st.Status = false, cachedir.StatusRoaming
+	})
+	if err != nil {
+		return err
+	}
+	res, err := s.sy.Logon(ctx)
+	if err != nil {
+		return fmt.Errorf("logon merge: %w", err)
+	}
+	s.log.Info("logon merge done", zap.Int("event", syncer.EventLogonDone), zap.Bool("new_profile", res.NewProfile),
+		zap.Int("downloaded", res.Downloaded), zap.Int("deleted_local", res.DeletedLocal))
+	if s.prof, err = overlay.New(s.cfg.layout.Profile(), s.j, s.cfg.pol, s.id, s.log); err != nil {
+		return err
+	}
+	// The kernel has applied the caller's umask already; the daemon must not
+	// apply its own on top.
+	unix.Umask(0)
+	if s.srv, err = gofuse.Mount(s.cfg.mountpoint, s.prof, gofuse.Options{FsName: s.cfg.layout.Dir, Debug: s.cfg.debug}); err != nil {
+		return err
+	}
+	now := time.Now()
+	return s.cfg.layout.UpdateStatus(func(st *cachedir.Status) {
+		st.Loaded, st.LastUseTime = true, &now
+		if res.Time.After(time.Time{}) {
+			st.LastDownloadTime = &res.Time
+		}
+	})
+}
+
+// serve runs until the mount goes away (`roamfs logoff`, umount, a signal),
+// then runs the logoff sync.
+func (s *session) serve(ctx context.Context) (logoffReply, error) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	go func() { s.srv.Wait(); close(done) }()
+	for waiting := true; waiting; {
+		select {
+		case <-done:
+			waiting = false
+		case sig := <-sigs:
+			s.log.Info("signal: logging off", zap.String("signal", sig.String()))
+			s.unmount()
+		case <-s.unmountQ:
+			s.unmount()
+		}
+	}
+	return s.logoff(ctx)
+}
+
+func (s *session) unmount() {
+	if err := s.srv.Unmount(); err != nil {
+		s.log.Warn("unmount failed", zap.Error(err))
+		s.reply(logoffReply{Code: ExitFailure, Error: fmt.Sprintf(
+			"cannot unmount %s: %v; close the programs that use files under it and run logoff again", s.cfg.mountpoint, err)})
+	}
+}
+
+// logoff replays the journal to the server and records the outcome.
+func (s *session) logoff(ctx context.Context) (logoffReply, error) {
+	s.log.Info("logoff", zap.Int("event", syncer.EventLogoffStart), zap.Int("pending", s.j.PendingCount()))
+	res, err := s.sy.Logoff(ctx)
+	raw, _ := json.Marshal(res)
+	uerr := s.cfg.layout.UpdateStatus(func(st *cachedir.Status) {
+		st.Loaded, st.LastSyncResult = false, raw
+		if err == nil {
+			st.LastUploadTime = &res.Time
+		}
+	})
+	reply := logoffReply{Result: &res, Code: ExitOK}
+	if err != nil {
+		reply.Code, reply.Error = ExitFailure, fmt.Sprintf(
+			"logoff sync failed: %v; every change is kept in the journal: run `roamfs sync --cache %s` to finish", err, s.cfg.layout.Dir)
+	} else {
+		s.log.Info("logoff done", zap.Int("event", syncer.EventLogoffDone), zap.Int("uploaded", res.Uploaded),
+			zap.Int("deleted", res.Deleted), zap.Int("conflicts", res.Conflicts))
+	}
+	if err == nil {
+		err = uerr
+	}
+	return reply, err
+}
+
+func (s *session) reply(r logoffReply) {
+	s.mu.Lock()
+	ws := s.waiters
+	s.waiters = nil
+	s.mu.Unlock()
+	for _, w := range ws {
+		w <- r
+	}
+}
+
+// requestLogoff is what the control socket's /logoff calls: unmount, then wait
+// for the sync's outcome.
+func (s *session) requestLogoff() chan logoffReply {
+	w := make(chan logoffReply, 1)
+	s.mu.Lock()
+	s.waiters = append(s.waiters, w)
+	s.mu.Unlock()
+	select {
+	case s.unmountQ <- struct{}{}:
+	default:
+	}
+	return w
+}
+
+func (s *session) close() {
+	if s.prof != nil {
+		s.prof.Close()
+	}
+	s.sy.Close()
+	if err := s.j.Close(); err != nil {
+		s.log.Error("close journal", zap.Error(err))
+	}
+	s.log.Sync()
+}

@@ -1,0 +1,51 @@
+package gofuse
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+
+	"roamfs/overlay"
+)
+
+// Options tune a mount.
+type Options struct {
+	// FsName is shown as the mount's source in /proc/mounts; roamfs puts the
+	// cache directory there so `roamfs logoff MOUNTPOINT` can find the session.
+	FsName string
+	// CacheTimeout is how long the kernel may trust entries and attributes.
+	// roamfs is the only writer of its cache while mounted, so it can be long.
+	CacheTimeout time.Duration
+	Debug        bool
+}
+
+// Mount serves p at dir and returns once the kernel has the mount.
+func Mount(dir string, p *overlay.Profile, o Options) (*fuse.Server, error) {
+	if o.CacheTimeout == 0 {
+		o.CacheTimeout = 5 * time.Second
+	}
+	t := o.CacheTimeout
+	opts := &fs.Options{
+		EntryTimeout:    &t,
+		AttrTimeout:     &t,
+		NegativeTimeout: &t,
+		MountOptions: fuse.MountOptions{
+			FsName:      o.FsName,
+			Name:        "roamfs",
+			DirectMount: true,
+			// The daemon runs as root on behalf of the user: the kernel must
+			// check permissions (default_permissions) and let others in.
+			AllowOther: true,
+			Options:    []string{"default_permissions"},
+			MaxWrite:   1 << 20,
+			Debug:      o.Debug,
+		},
+	}
+	srv, err := fs.Mount(dir, NewRoot(p), opts)
+	if err != nil {
+		return nil, fmt.Errorf("mount %s: %w", dir, err)
+	}
+	return srv, nil
+}

@@ -1,0 +1,223 @@
+// Package gofuse serves an overlay.Profile through go-fuse v2 on Linux. It is a
+// thin adapter: it turns FUSE requests into overlay calls by profile-relative
+// path and translates errors to errno; every profile rule lives in overlay.
+package gofuse
+
+import (
+	"context"
+	"errors"
+	"path"
+	"syscall"
+
+	"github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"golang.org/x/sys/unix"
+
+	"roamfs/overlay"
+)
+
+// Node is a file, directory or symlink of the mounted profile.
+type Node struct {
+	fs.Inode
+	p *overlay.Profile
+}
+
+var (
+	_ = (fs.NodeLookuper)((*Node)(nil))
+	_ = (fs.NodeGetattrer)((*Node)(nil))
+	_ = (fs.NodeSetattrer)((*Node)(nil))
+	_ = (fs.NodeMkdirer)((*Node)(nil))
+	_ = (fs.NodeMknoder)((*Node)(nil))
+	_ = (fs.NodeCreater)((*Node)(nil))
+	_ = (fs.NodeOpener)((*Node)(nil))
+	_ = (fs.NodeUnlinker)((*Node)(nil))
+	_ = (fs.NodeRmdirer)((*Node)(nil))
+	_ = (fs.NodeRenamer)((*Node)(nil))
+	_ = (fs.NodeSymlinker)((*Node)(nil))
+	_ = (fs.NodeLinker)((*Node)(nil))
+	_ = (fs.NodeReadlinker)((*Node)(nil))
+	_ = (fs.NodeReaddirer)((*Node)(nil))
+	_ = (fs.NodeStatfser)((*Node)(nil))
+	_ = (fs.NodeGetxattrer)((*Node)(nil))
+	_ = (fs.NodeSetxattrer)((*Node)(nil))
+	_ = (fs.NodeListxattrer)((*Node)(nil))
+	_ = (fs.NodeRemovexattrer)((*Node)(nil))
+)
+
+// NewRoot is the root node of a mount serving p.
+func NewRoot(p *overlay.Profile) *Node { return &Node{p: p} }
+
+// rel is this node's profile-relative path ("" for the root). A node whose last
+// name was unlinked while open still answers through its open handles.
+func (n *Node) rel() string { return n.Path(nil) }
+
+func (n *Node) child(name string) string { return path.Join(n.rel(), name) }
+
+// errno maps the overlay's errors (wrapped unix errnos) to a FUSE status. An
+// error without an errno is an internal failure: EIO, never a silent success.
+func errno(err error) syscall.Errno {
+	if err == nil {
+		return 0
+	}
+	var e syscall.Errno
+	if errors.As(err, &e) {
+		return e
+	}
+	return syscall.EIO
+}
+
+func owner(ctx context.Context) *overlay.Owner {
+	if c, ok := fuse.FromContext(ctx); ok {
+		return &overlay.Owner{UID: c.Uid, GID: c.Gid}
+	}
+	return nil
+}
+
+// newChild wraps a cache entry in an inode. Inode numbers are the cache's, so
+// hard links share one inode as they do on disk.
+func (n *Node) newChild(ctx context.Context, st *unix.Stat_t, out *fuse.EntryOut) *fs.Inode {
+	fillAttr(&out.Attr, st)
+	return n.NewInode(ctx, &Node{p: n.p}, fs.StableAttr{Mode: st.Mode & syscall.S_IFMT, Ino: st.Ino})
+}
+
+func (n *Node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	st, err := n.p.Lstat(n.child(name))
+	if err != nil {
+		return nil, errno(err)
+	}
+	return n.newChild(ctx, &st, out), 0
+}
+
+func (n *Node) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	if fh, ok := f.(*File); ok {
+		st, err := fh.h.Stat()
+		if err != nil {
+			return errno(err)
+		}
+		fillAttr(&out.Attr, &st)
+		return 0
+	}
+	st, err := n.p.Lstat(n.rel())
+	if err != nil {
+		return errno(err)
+	}
+	fillAttr(&out.Attr, &st)
+	return 0
+}
+
+func (n *Node) Setattr(ctx context.Context, f fs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	var a overlay.Attr
+	if m, ok := in.GetMode(); ok {
+		a.Mode = &m
+	}
+	if u, ok := in.GetUID(); ok {
+		a.UID = &u
+	}
+	if g, ok := in.GetGID(); ok {
+		a.GID = &g
+	}
+	if s, ok := in.GetSize(); ok {
+		a.Size = &s
+	}
+	if t, ok := in.GetATime(); ok {
+		a.Atime = &t
+	}
+	if t, ok := in.GetMTime(); ok {
+		a.Mtime = &t
+	}
+	var h *overlay.Handle
+	if fh, ok := f.(*File); ok {
+		h = fh.h
+	}
+	st, err := n.p.Setattr(n.rel(), h, a)
+	if err != nil {
+		return errno(err)
+	}
+	fillAttr(&out.Attr, &st)
+	return 0
+}
+
+func (n *Node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	st, err := n.p.Mkdir(n.child(name), mode, owner(ctx))
+	if err != nil {
+		return nil, errno(err)
+	}
+	return n.newChild(ctx, &st, out), 0
+}
+
+func (n *Node) Mknod(ctx context.Context, name string, mode, dev uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	st, err := n.p.Mknod(n.child(name), mode, dev, owner(ctx))
+	if err != nil {
+		return nil, errno(err)
+	}
+	return n.newChild(ctx, &st, out), 0
+}
+
+func (n *Node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	st, err := n.p.Symlink(target, n.child(name), owner(ctx))
+	if err != nil {
+		return nil, errno(err)
+	}
+	return n.newChild(ctx, &st, out), 0
+}
+
+func (n *Node) Link(ctx context.Context, target fs.InodeEmbedder, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	st, err := n.p.Link(target.EmbeddedInode().Path(nil), n.child(name))
+	if err != nil {
+		return nil, errno(err)
+	}
+	return n.newChild(ctx, &st, out), 0
+}
+
+func (n *Node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
+	b, err := n.p.Readlink(n.rel())
+	return b, errno(err)
+}
+
+func (n *Node) Unlink(ctx context.Context, name string) syscall.Errno {
+	return errno(n.p.Unlink(n.child(name)))
+}
+
+func (n *Node) Rmdir(ctx context.Context, name string) syscall.Errno {
+	return errno(n.p.Rmdir(n.child(name)))
+}
+
+func (n *Node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
+	newRel := path.Join(newParent.EmbeddedInode().Path(nil), newName)
+	return errno(n.p.Rename(n.child(name), newRel, flags))
+}
+
+func (n *Node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
+	fd, err := n.p.OpenDir(n.rel())
+	if err != nil {
+		return nil, errno(err)
+	}
+	return fs.NewLoopbackDirStreamFd(fd)
+}
+
+func (n *Node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	s, err := n.p.Statfs()
+	if err != nil {
+		return errno(err)
+	}
+	fillStatfs(out, &s)
+	return 0
+}
+
+func (n *Node) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
+	sz, err := n.p.Getxattr(n.rel(), attr, dest)
+	return uint32(sz), errno(err)
+}
+
+func (n *Node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
+	sz, err := n.p.Listxattr(n.rel(), dest)
+	return uint32(sz), errno(err)
+}
+
+func (n *Node) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
+	return errno(n.p.Setxattr(n.rel(), attr, data, int(flags)))
+}
+
+func (n *Node) Removexattr(ctx context.Context, attr string) syscall.Errno {
+	return errno(n.p.Removexattr(n.rel(), attr))
+}

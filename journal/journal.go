@@ -1,0 +1,180 @@
+package journal
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	badger "github.com/dgraph-io/badger/v4"
+	"go.uber.org/zap"
+)
+
+// Options configure Open.
+type Options struct {
+	Logger   *zap.Logger // nil = zap.NewNop()
+	NoSync   bool        // tests/benchmarks only: skip fsync (default: every commit is fsynced)
+	ReadOnly bool        // open without the exclusive lock, for inspection commands
+}
+
+// Journal is an open change journal. All methods are safe for concurrent use.
+//
+// Lock order: commitMu before mu. mu only guards the closed flag and the ops
+// count, never a badger call, so a Scan callback may call any other method
+// (including Append and Commit) without deadlocking.
+type Journal struct {
+	dir string
+	db  *badger.DB
+	log *zap.Logger
+	ro  bool
+
+	lastSeq atomic.Uint64 // highest durable Seq; written only by the committer (and Open)
+	synced  atomic.Uint64 // the watermark; written only under commitMu (and Open)
+	txns    atomic.Uint64 // record transactions committed, for benchmarks
+
+	commitMu sync.Mutex // serialises Commit, SetBases and SetMeta
+
+	mu     sync.Mutex
+	closed bool
+	ops    sync.WaitGroup // methods in flight; Close waits for them
+
+	reqs          chan *appendReq // unbuffered: see Append
+	quit          chan struct{}   // closed by Close: committer drains and exits
+	committerDone chan struct{}
+	gc            *gcTicker
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens (creating dir if needed, unless opt.ReadOnly) the journal in
+// dir. It fails with an error wrapping ErrLocked if another process has the
+// journal open read-write (or, for a read-write open, at all).
+func Open(dir string, opt Options) (*Journal, error) {
+	if opt.Logger == nil {
+		opt.Logger = zap.NewNop()
+	}
+	if opt.ReadOnly {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("open journal %s: %w", dir, err)
+		}
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("open journal %s: %w", dir, err)
+	}
+	db, err := badger.Open(badgerOptions(dir, opt))
+	if err != nil {
+		if isLockError(err) {
+			return nil, fmt.Errorf("open journal %s: %w", dir, ErrLocked)
+		}
+		return nil, fmt.Errorf("open journal %s: %w", dir, err)
+	}
+	j := &Journal{
+		dir:           dir,
+		db:            db,
+		log:           opt.Logger.With(zap.String("journal", dir)),
+		ro:            opt.ReadOnly,
+		reqs:          make(chan *appendReq),
+		quit:          make(chan struct{}),
+		committerDone: make(chan struct{}),
+	}
+	if err := j.load(); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open journal %s: %w", dir, err)
+	}
+	if j.ro {
+		close(j.committerDone)
+	} else {
+		go j.committer()
+		j.gc = startGC(db, j.log, gcInterval)
+	}
+	j.log.Debug("journal open", zap.Uint64("last_seq", j.lastSeq.Load()),
+		zap.Uint64("synced_through", j.synced.Load()), zap.Bool("read_only", j.ro))
+	return j, nil
+}
+
+// isLockError recognises badger's directory-lock failure. badger flattens
+// the underlying EWOULDBLOCK into a string (outside its debug mode), so the
+// message is all there is; both the flock (Unix) and lock-file (Windows)
+// variants contain this sentence.
+func isLockError(err error) bool {
+	return strings.Contains(err.Error(), "Another process is using this Badger database")
+}
+
+// load recovers the watermark and LastSeq. LastSeq is one reverse seek to the
+// highest r/ key. It is never below the watermark, so that if synced records
+// were ever pruned, new records could not be given a Seq that is already
+// counted as synced.
+func (j *Journal) load() error {
+	return j.db.View(func(txn *badger.Txn) error {
+		synced, err := readWatermark(txn)
+		if err != nil {
+			return err
+		}
+		it := txn.NewIterator(badger.IteratorOptions{Reverse: true, Prefix: []byte(prefixRecord)})
+		defer it.Close()
+		var last uint64
+		if it.Seek(recordKey(^uint64(0))); it.Valid() {
+			if last, err = seqFromKey(it.Item().Key()); err != nil {
+				return err
+			}
+		}
+		j.synced.Store(synced)
+		j.lastSeq.Store(max(last, synced))
+		return nil
+	})
+}
+
+// enter marks a method as in flight, or reports ErrClosed. Every method that
+// touches the database brackets the call with enter and j.ops.Done.
+func (j *Journal) enter() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed {
+		return ErrClosed
+	}
+	j.ops.Add(1)
+	return nil
+}
+
+func (j *Journal) writable() error {
+	if j.ro {
+		return ErrReadOnly
+	}
+	return nil
+}
+
+// LastSeq is the Seq of the newest durable record, 0 for an empty journal.
+func (j *Journal) LastSeq() uint64 { return j.lastSeq.Load() }
+
+// SyncedThrough is the watermark: every record with Seq <= it is synced.
+func (j *Journal) SyncedThrough() uint64 { return j.synced.Load() }
+
+// PendingCount is the number of records with Seq > SyncedThrough. Seqs are
+// dense (a failed append gives its numbers back), so this is a subtraction.
+func (j *Journal) PendingCount() int {
+	synced := j.synced.Load() // before lastSeq: lastSeq only grows, so last >= synced
+	return int(j.lastSeq.Load() - synced)
+}
+
+// Close stops the value-log GC and the group committer (committing whatever
+// Appends are already queued), waits for methods in flight, and closes
+// badger. It is idempotent; later calls return the first call's result.
+// Every method called after Close returns ErrClosed.
+func (j *Journal) Close() error {
+	j.closeOnce.Do(func() {
+		j.mu.Lock()
+		j.closed = true
+		j.mu.Unlock()
+		close(j.quit)
+		<-j.committerDone
+		if j.gc != nil {
+			j.gc.stop()
+		}
+		j.ops.Wait()
+		if err := j.db.Close(); err != nil {
+			j.closeErr = fmt.Errorf("close journal %s: %w", j.dir, err)
+		}
+	})
+	return j.closeErr
+}

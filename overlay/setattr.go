@@ -1,0 +1,90 @@
+package overlay
+
+import (
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"roamfs/journal"
+)
+
+// Attr is a SETATTR request: nil fields are left alone.
+type Attr struct {
+	Mode         *uint32
+	UID, GID     *uint32
+	Size         *uint64
+	Atime, Mtime *time.Time
+}
+
+// Setattr changes rel's attributes, through h when the kernel named an open
+// handle (ftruncate, fchmod). A size change is journaled as a truncate, mode,
+// owner and times as one setattr record.
+func (p *Profile) Setattr(rel string, h *Handle, a Attr) (unix.Stat_t, error) {
+	var st unix.Stat_t
+	dirfd, name, done, err := p.parent(rel)
+	if err != nil {
+		return st, err
+	}
+	defer done()
+	if rel == "" {
+		dirfd, name = p.rootFd, "."
+	}
+	if a.Mode != nil {
+		if err := unix.Fchmodat(dirfd, name, *a.Mode&07777, 0); err != nil {
+			return st, err
+		}
+	}
+	if a.UID != nil || a.GID != nil {
+		uid, gid := -1, -1
+		if a.UID != nil {
+			uid = int(*a.UID)
+		}
+		if a.GID != nil {
+			gid = int(*a.GID)
+		}
+		if err := unix.Fchownat(dirfd, name, uid, gid, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return st, err
+		}
+	}
+	if a.Size != nil {
+		if err := p.truncate(rel, dirfd, name, h, int64(*a.Size)); err != nil {
+			return st, err
+		}
+	}
+	if a.Atime != nil || a.Mtime != nil {
+		ts := []unix.Timespec{{Nsec: unix.UTIME_OMIT}, {Nsec: unix.UTIME_OMIT}}
+		if a.Atime != nil {
+			ts[0] = unix.NsecToTimespec(a.Atime.UnixNano())
+		}
+		if a.Mtime != nil {
+			ts[1] = unix.NsecToTimespec(a.Mtime.UnixNano())
+		}
+		if err := unix.UtimesNanoAt(dirfd, name, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return st, err
+		}
+	}
+	if err := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return st, err
+	}
+	if a.Mode != nil || a.UID != nil || a.GID != nil || a.Atime != nil || a.Mtime != nil {
+		if err := p.record(journal.OpSetattr, rel, "", st.Size); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+func (p *Profile) truncate(rel string, dirfd int, name string, h *Handle, size int64) error {
+	if h != nil {
+		return h.Truncate(rel, size)
+	}
+	fd, err := unix.Openat(dirfd, name, unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if err := unix.Ftruncate(fd, size); err != nil {
+		return err
+	}
+	return p.record(journal.OpTruncate, rel, "", size)
+}

@@ -1,0 +1,171 @@
+package syncer
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+	"syscall"
+
+	"roamfs/store"
+)
+
+// local is the cache's copy of the profile files, reached only through an
+// os.Root so a name from a hostile server copy can never lead outside it.
+type local struct {
+	root *os.Root
+}
+
+func openLocal(dir string) (*local, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &local{root: r}, nil
+}
+
+func (l *local) close() error { return l.root.Close() }
+
+func name(rel string) string {
+	if rel == "" {
+		return "."
+	}
+	return rel
+}
+
+// stat describes rel without following a final symlink; absent is KindNone.
+func (l *local) stat(rel string) (Version, error) {
+	fi, err := l.root.Lstat(name(rel))
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return Version{}, nil
+	}
+	if err != nil {
+		return Version{}, err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return Version{}, errors.New("no stat data")
+	}
+	var target string
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		if target, err = l.root.Readlink(rel); err != nil {
+			return Version{}, err
+		}
+	}
+	return fromStat(st, target), nil
+}
+
+// walk calls fn for every entry under rel (not rel itself), parents first,
+// never following symlinks. fn returning fs.SkipDir skips a directory.
+func (l *local) walk(rel string, fn func(p string, v Version) error) error {
+	return fs.WalkDir(l.root.FS(), name(rel), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if p == name(rel) {
+			return nil
+		}
+		v, err := l.stat(p)
+		if err != nil {
+			return err
+		}
+		return fn(p, v)
+	})
+}
+
+// place writes r into rel atomically (temporary name in the same directory, then
+// rename), with the server's mode and mtime, replacing whatever is there.
+func (l *local) place(rel string, r io.Reader, v Version) error {
+	tmp := path.Join(path.Dir(rel), store.TempPrefix+randomSuffix())
+	f, err := l.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = l.root.Chmod(tmp, toFileMode(v.Mode))
+	}
+	if err == nil {
+		err = l.root.Chtimes(tmp, v.MTime, v.MTime)
+	}
+	if err == nil {
+		err = l.clearFor(rel, KindFile)
+	}
+	if err == nil {
+		err = l.root.Rename(tmp, rel)
+	}
+	if err != nil {
+		l.root.Remove(tmp)
+	}
+	return err
+}
+
+// clearFor removes what stands at rel if it is not of kind k (a directory only
+// if empty), so a kind change on the server can be applied.
+func (l *local) clearFor(rel string, k Kind) error {
+	cur, err := l.stat(rel)
+	if err != nil || !cur.Present() || cur.Kind == k || (k == KindFile && cur.Kind == KindFile) {
+		return err
+	}
+	if cur.Kind == KindDir || k == KindDir || k == KindSymlink {
+		return l.root.Remove(rel)
+	}
+	return nil
+}
+
+func (l *local) mkdir(rel string, v Version) error {
+	if err := l.clearFor(rel, KindDir); err != nil {
+		return err
+	}
+	if err := l.root.MkdirAll(rel, 0o700); err != nil {
+		return err
+	}
+	return l.root.Chmod(rel, toFileMode(v.Mode))
+}
+
+func (l *local) symlink(rel string, v Version) error {
+	if err := l.clearFor(rel, KindSymlink); err != nil {
+		return err
+	}
+	if cur, _ := l.stat(rel); cur.Kind == KindSymlink {
+		if cur.Target == v.Target {
+			return nil
+		}
+		if err := l.root.Remove(rel); err != nil {
+			return err
+		}
+	}
+	return l.root.Symlink(v.Target, rel)
+}
+
+func (l *local) remove(rel string) error {
+	err := l.root.Remove(rel)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// isTemp reports a name roamfs writes only while copying.
+func isTemp(rel string) bool {
+	return strings.HasPrefix(path.Base(rel), store.TempPrefix)
+}
+
+func randomSuffix() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

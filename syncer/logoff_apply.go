@@ -1,0 +1,274 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"roamfs/journal"
+)
+
+// Result sums up a sync.
+type Result struct {
+	Time      time.Time `json:"time"`
+	OK        bool      `json:"ok"`
+	Uploaded  int       `json:"uploaded"`
+	Deleted   int       `json:"deleted"`
+	Kept      int       `json:"kept"`
+	Conflicts int       `json:"conflicts"`
+	Through   uint64    `json:"through"`
+	Error     string    `json:"error,omitempty"`
+}
+
+// Logoff replays the journal against the server in two phases: phase 1 applies
+// every step (each file written under a temporary name and renamed into place),
+// phase 2 records the new bases and only then marks the journal synced. An
+// error leaves the journal as it was: replaying it later gives the same server.
+func (s *Syncer) Logoff(ctx context.Context) (Result, error) {
+	plan, err := s.PlanLogoff(ctx)
+	if err != nil {
+		return Result{Time: time.Now(), Error: err.Error()}, err
+	}
+	return s.Apply(ctx, plan)
+}
+
+// Apply carries out a plan made by PlanLogoff.
+func (s *Syncer) Apply(ctx context.Context, plan *Plan) (Result, error) {
+	res := Result{Time: time.Now(), Through: plan.Through}
+	b := &baseUpdate{set: map[string]journal.Base{}}
+	fail := func(err error) (Result, error) {
+		res.Error = err.Error()
+		s.log.Error("logoff sync failed; the journal keeps every change for the next try",
+			zap.Int("event", EventUploadFailed), zap.Error(err))
+		return res, err
+	}
+	// Deletions first, children before parents; then writes, parents before
+	// children, files in parallel; the hive last, as Windows does.
+	var dels, dirs, files, hives []Step
+	for _, st := range plan.Steps {
+		switch {
+		case st.Action == ActDeleteServer:
+			dels = append(dels, st)
+		case st.Local.Kind == KindDir && st.Action == ActUpload:
+			dirs = append(dirs, st)
+		case s.cfg.Policy.IsHive(st.Path):
+			hives = append(hives, st)
+		default:
+			files = append(files, st)
+		}
+	}
+	sort.Slice(dels, func(i, j int) bool { return dels[i].Path > dels[j].Path })
+	for _, st := range dels {
+		if err := s.applyStep(ctx, st, &res, b); err != nil {
+			return fail(err)
+		}
+	}
+	for _, st := range dirs {
+		if err := s.applyStep(ctx, st, &res, b); err != nil {
+			return fail(err)
+		}
+	}
+	if err := s.parallel(ctx, files, &res, b); err != nil {
+		return fail(err)
+	}
+	for _, st := range hives {
+		if err := s.applyStep(ctx, st, &res, b); err != nil {
+			return fail(err)
+		}
+	}
+	if len(plan.Steps) > 0 {
+		if err := s.writeServerMeta(ctx, res.Time); err != nil {
+			return fail(err)
+		}
+	}
+	if err := s.cfg.Journal.Commit(plan.Through, b.set, b.del); err != nil {
+		return fail(fmt.Errorf("record synced state in the journal: %w", err))
+	}
+	res.OK = true
+	return res, nil
+}
+
+type baseUpdate struct {
+	mu  sync.Mutex
+	set map[string]journal.Base
+	del []string
+}
+
+func (b *baseUpdate) put(p string, v Version) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if v.Present() {
+		b.set[p] = v.base()
+	} else {
+		b.del = append(b.del, p)
+	}
+}
+
+func (s *Syncer) parallel(ctx context.Context, steps []Step, res *Result, b *baseUpdate) error {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		next  = make(chan Step)
+	)
+	for range s.cfg.Workers {
+		wg.Go(func() {
+			for st := range next {
+				var r Result
+				err := s.applyStep(ctx, st, &r, b)
+				mu.Lock()
+				res.Uploaded += r.Uploaded
+				res.Kept += r.Kept
+				res.Conflicts += r.Conflicts
+				res.Deleted += r.Deleted
+				if err != nil && first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, st := range steps {
+		mu.Lock()
+		stop := first != nil
+		mu.Unlock()
+		if stop {
+			break
+		}
+		next <- st
+	}
+	close(next)
+	wg.Wait()
+	return first
+}
+
+func (s *Syncer) applyStep(ctx context.Context, st Step, res *Result, b *baseUpdate) error {
+	log := s.log.With(zap.String("path", st.Path), zap.String("action", st.Action.String()), zap.String("rule", st.Rule))
+	switch st.Action {
+	case ActNothing:
+		b.put(st.Path, st.Server)
+	case ActUpload:
+		v, err := s.upload(ctx, st.Path, st.Path, st.Server)
+		if err != nil {
+			return err
+		}
+		res.Uploaded++
+		b.put(st.Path, v)
+	case ActDeleteServer:
+		err := s.cfg.Store.Remove(ctx, st.Path)
+		if isNotEmpty(err) {
+			log.Info("directory deleted here got new files elsewhere: kept", zap.Int("event", EventKeptServer))
+			res.Kept++
+			b.put(st.Path, st.Server)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("delete %s on server: %w", st.Path, err)
+		}
+		res.Deleted++
+		b.put(st.Path, Version{})
+	case ActKeepServer:
+		log.Info("kept the server's newer version of a path deleted here", zap.Int("event", EventKeptServer))
+		res.Kept++
+		b.put(st.Path, st.Server)
+	case ActConflictLocal, ActConflictServer:
+		v, err := s.resolveConflict(ctx, st)
+		if err != nil {
+			return err
+		}
+		res.Conflicts++
+		b.put(st.Path, v)
+	}
+	log.Debug("applied")
+	return nil
+}
+
+// upload makes the server's dst hold the cache's src and returns the version the
+// server now has. server is what dst held when planned.
+func (s *Syncer) upload(ctx context.Context, src, dst string, server Version) (Version, error) {
+	v, err := s.local.stat(src)
+	if err != nil {
+		return v, fmt.Errorf("stat cache %s: %w", src, err)
+	}
+	if err := s.ensureParents(ctx, dst); err != nil {
+		return v, err
+	}
+	if server.Present() && server.Kind != v.Kind && (server.Kind == KindDir || v.Kind == KindDir) {
+		if err := s.cfg.Store.Remove(ctx, dst); err != nil {
+			return v, fmt.Errorf("replace %s on server: %w", dst, err)
+		}
+	}
+	switch v.Kind {
+	case KindDir:
+		err = s.cfg.Store.Mkdir(ctx, dst, toFileMode(v.Mode))
+	case KindSymlink:
+		err = s.cfg.Store.Symlink(ctx, v.Target, dst)
+	case KindFile:
+		v, err = s.putFile(ctx, src, dst)
+	default:
+		return v, nil
+	}
+	if err != nil {
+		return v, fmt.Errorf("upload %s: %w", dst, err)
+	}
+	return v, nil
+}
+
+// putFile copies a cache file to the server. The version returned is the one
+// read from the open descriptor, so the base matches the bytes sent.
+func (s *Syncer) putFile(ctx context.Context, src, dst string) (Version, error) {
+	f, err := s.local.root.OpenFile(src, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return Version{}, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return Version{}, err
+	}
+	v := fromStat(fi.Sys().(*syscall.Stat_t), "")
+	if v.Kind != KindFile {
+		return v, fmt.Errorf("%s is no longer a regular file", src)
+	}
+	return v, s.cfg.Store.Put(ctx, dst, f, toFileMode(v.Mode), v.MTime)
+}
+
+// ensureParents creates missing parent directories on the server, with the
+// cache's modes: another machine may have deleted a folder this one wrote into.
+func (s *Syncer) ensureParents(ctx context.Context, rel string) error {
+	dir := path.Dir(rel)
+	if dir == "." {
+		return nil
+	}
+	if sv, err := s.serverStat(ctx, dir); err != nil {
+		return err
+	} else if sv.Kind == KindDir {
+		return nil
+	}
+	if err := s.ensureParents(ctx, dir); err != nil {
+		return err
+	}
+	lv, _ := s.local.stat(dir)
+	mode := lv.Mode
+	if mode == 0 {
+		mode = 0o700
+	}
+	if err := s.cfg.Store.Mkdir(ctx, dir, toFileMode(mode)); err != nil {
+		return fmt.Errorf("create folder %s on server: %w", dir, err)
+	}
+	return nil
+}
+
+func isNotEmpty(err error) bool {
+	return err != nil && (errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) ||
+		strings.Contains(err.Error(), "directory not empty"))
+}

@@ -1,0 +1,261 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"roamfs/journal"
+	"roamfs/store"
+)
+
+// LogonResult sums up a logon merge.
+type LogonResult struct {
+	Time         time.Time
+	NewProfile   bool
+	Replayed     *Result // an earlier session's unsynced changes, merged first
+	Downloaded   int
+	DeletedLocal int
+	KeptLocal    int
+}
+
+// Logon brings the server copy into the cache by DESIGN.md's logon table. An
+// earlier session's unsynced journal is replayed first (a crash or a failed
+// logoff); a server copy that is missing or empty is created from the default
+// profile. Paths with pending changes are never overwritten or deleted.
+func (s *Syncer) Logon(ctx context.Context) (LogonResult, error) {
+	res := LogonResult{}
+	if n := s.cfg.Journal.PendingCount(); n > 0 {
+		s.log.Warn("unsynced changes of an earlier session found; merging them into the server first",
+			zap.Int("event", EventReplayingJournal), zap.Int("records", n))
+		r, err := s.Logoff(ctx)
+		res.Replayed = &r
+		if err != nil {
+			s.log.Error("replaying the earlier session failed; its changes stay pending in the journal", zap.Error(err))
+		}
+	}
+	empty, err := s.serverEmpty(ctx)
+	if err != nil {
+		return res, err
+	}
+	if empty {
+		if err := s.createDefaultProfile(ctx); err != nil {
+			return res, err
+		}
+		res.NewProfile = true
+	}
+	pd, err := s.loadPending()
+	if err != nil {
+		return res, err
+	}
+	steps, err := s.planLogon(ctx, pd)
+	if err != nil {
+		return res, err
+	}
+	if err := s.applyLogon(ctx, steps, &res); err != nil {
+		return res, err
+	}
+	res.Time = time.Now()
+	return res, nil
+}
+
+func (s *Syncer) serverEmpty(ctx context.Context) (bool, error) {
+	empty := true
+	err := s.cfg.Store.Walk(ctx, "", func(i store.Info) error {
+		if i.Path == ServerMetaName || isTemp(i.Path) {
+			return nil
+		}
+		empty = false
+		return errStopWalk
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, nil
+	}
+	if err != nil && !errors.Is(err, errStopWalk) {
+		return false, fmt.Errorf("read server copy %s: %w", s.cfg.Store.Root(), err)
+	}
+	return empty, nil
+}
+
+// planLogon decides every path the server, the cache or the base knows.
+func (s *Syncer) planLogon(ctx context.Context, pd *pending) ([]Step, error) {
+	all := map[string]*Step{}
+	get := func(p string) *Step {
+		st := all[p]
+		if st == nil {
+			st = &Step{Path: p}
+			all[p] = st
+		}
+		return st
+	}
+	err := s.walkServer(ctx, func(p string, v Version) { get(p).Server = v })
+	if err != nil {
+		return nil, err
+	}
+	err = s.local.walk("", func(p string, v Version) error {
+		if isTemp(p) {
+			s.local.remove(p) // left by a copy interrupted by a crash
+			return nil
+		}
+		if !s.roams(p) {
+			return fs.SkipDir
+		}
+		get(p).Local = v
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("walk cache: %w", err)
+	}
+	err = s.cfg.Journal.Bases("", func(p string, b journal.Base) error {
+		if s.roams(p) {
+			get(p).Base = fromBase(b, true)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read bases: %w", err)
+	}
+	steps := make([]Step, 0, len(all))
+	for _, st := range all {
+		st.Decision = DecideLogon(pd.covers(st.Path), st.Base, st.Server, st.Local)
+		steps = append(steps, *st)
+	}
+	sort.Slice(steps, func(i, j int) bool { return steps[i].Path < steps[j].Path })
+	return steps, nil
+}
+
+func (s *Syncer) walkServer(ctx context.Context, fn func(p string, v Version)) error {
+	err := s.cfg.Store.Walk(ctx, "", func(i store.Info) error {
+		if !s.roams(i.Path) {
+			if i.Kind == store.KindDir {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		fn(i.Path, fromStoreInfo(i))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read server copy %s: %w", s.cfg.Store.Root(), err)
+	}
+	return nil
+}
+
+// applyLogon deletes from the cache what was deleted elsewhere (children
+// first), then brings down folders (parents first) and files (in parallel).
+func (s *Syncer) applyLogon(ctx context.Context, steps []Step, res *LogonResult) error {
+	set := map[string]journal.Base{}
+	var del []string
+	var files []Step
+	for i := len(steps) - 1; i >= 0; i-- {
+		st := steps[i]
+		if st.Action != ActDeleteLocal {
+			continue
+		}
+		if err := s.local.remove(st.Path); err != nil {
+			if st.Local.Kind == KindDir && isNotEmpty(err) {
+				continue // holds pending work
+			}
+			return fmt.Errorf("delete %s from cache: %w", st.Path, err)
+		}
+		res.DeletedLocal++
+		del = append(del, st.Path)
+	}
+	var kept []journal.Record
+	for _, st := range steps {
+		switch {
+		case st.Action == ActDownload && st.Server.Kind == KindDir:
+			if err := s.local.mkdir(st.Path, st.Server); err != nil {
+				return fmt.Errorf("create folder %s in cache: %w", st.Path, err)
+			}
+			set[st.Path] = st.Server.base()
+		case st.Action == ActDownload:
+			files = append(files, st)
+		case st.Action == ActNothing && st.Server.Present():
+			set[st.Path] = st.Server.base()
+		case st.Action == ActNothing && !st.Server.Present() && st.Base.Present() && !st.Local.Present():
+			del = append(del, st.Path)
+		case st.Action == ActKeepLocal:
+			s.log.Warn("a cache file unknown to the server and to the last sync is kept and will be uploaded",
+				zap.Int("event", EventKeptLocal), zap.String("path", st.Path))
+			kept = append(kept, journal.Record{Time: time.Now(), Session: s.cfg.Session, Op: journal.OpCreate, Path: st.Path, Size: st.Local.Size})
+			res.KeptLocal++
+		}
+	}
+	done, err := s.downloadAll(ctx, files)
+	for p, v := range done {
+		set[p] = v.base()
+	}
+	res.Downloaded += len(done)
+	if err != nil {
+		return err
+	}
+	if len(kept) > 0 {
+		if _, err := s.cfg.Journal.Append(kept...); err != nil {
+			return fmt.Errorf("journal kept cache files: %w", err)
+		}
+	}
+	if err := s.cfg.Journal.SetBases(set, del); err != nil {
+		return fmt.Errorf("record bases: %w", err)
+	}
+	return nil
+}
+
+// downloadAll copies server files into the cache with a pool of workers and
+// returns the versions it placed.
+func (s *Syncer) downloadAll(ctx context.Context, files []Step) (map[string]Version, error) {
+	var (
+		mu    sync.Mutex
+		done  = map[string]Version{}
+		first error
+		wg    sync.WaitGroup
+		next  = make(chan Step)
+	)
+	for range s.cfg.Workers {
+		wg.Go(func() {
+			for st := range next {
+				v, err := s.download(ctx, st.Path, st.Server)
+				mu.Lock()
+				if err != nil && first == nil {
+					first = err
+				} else if err == nil {
+					done[st.Path] = v
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, st := range files {
+		next <- st
+	}
+	close(next)
+	wg.Wait()
+	return done, first
+}
+
+func (s *Syncer) download(ctx context.Context, p string, v Version) (Version, error) {
+	if v.Kind == KindSymlink {
+		return v, s.local.symlink(p, v)
+	}
+	if v.Kind != KindFile {
+		return v, nil
+	}
+	r, info, err := s.cfg.Store.Open(ctx, p)
+	if err != nil {
+		return v, fmt.Errorf("download %s: %w", p, err)
+	}
+	defer r.Close()
+	v = fromStoreInfo(info)
+	if err := s.local.place(p, r, v); err != nil {
+		return v, fmt.Errorf("download %s into cache: %w", p, err)
+	}
+	return v, nil
+}
+
+var errStopWalk = errors.New("stop walk")

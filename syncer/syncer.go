@@ -1,0 +1,107 @@
+package syncer
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"roamfs/journal"
+	"roamfs/policy"
+	"roamfs/store"
+)
+
+// Config is what a sync works on.
+type Config struct {
+	ProfileDir string // the cache's copy of the profile (what is mounted)
+	Journal    *journal.Journal
+	Store      store.Store
+	Policy     *policy.Policy
+	Log        *zap.Logger
+	Host       string // this machine, for conflict copy names
+	Session    string // tags records the sync itself journals
+	Workers    int    // parallel file copies; 0 = 8
+}
+
+// Syncer runs logon merges and logoff replays for one cache.
+type Syncer struct {
+	cfg   Config
+	local *local
+	log   *zap.Logger
+}
+
+// New opens the cache's profile directory for syncing.
+func New(cfg Config) (*Syncer, error) {
+	if cfg.Policy == nil {
+		cfg.Policy = policy.Default()
+	}
+	if cfg.Log == nil {
+		cfg.Log = zap.NewNop()
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 8
+	}
+	if cfg.Host == "" {
+		cfg.Host, _ = os.Hostname()
+	}
+	l, err := openLocal(cfg.ProfileDir)
+	if err != nil {
+		return nil, fmt.Errorf("open cache profile %s: %w", cfg.ProfileDir, err)
+	}
+	return &Syncer{cfg: cfg, local: l, log: cfg.Log}, nil
+}
+
+// Close releases the cache directory.
+func (s *Syncer) Close() error { return s.local.close() }
+
+// roams reports whether rel takes part in syncing at all: nonroaming folders,
+// roamfs' temporary files and its metadata never do.
+func (s *Syncer) roams(rel string) bool {
+	if rel == "" || isTemp(rel) || rel == ServerMetaName {
+		return false
+	}
+	return !s.cfg.Policy.Nonroaming(rel)
+}
+
+// pending is the set of paths with journaled, unsynced intent. A touched
+// directory (created, renamed) covers its whole subtree.
+type pending struct {
+	through uint64
+	paths   map[string]bool
+}
+
+func (s *Syncer) loadPending() (*pending, error) {
+	pd := &pending{paths: map[string]bool{}}
+	err := s.cfg.Journal.Scan(false, func(r journal.Record) error {
+		pd.through = r.Seq
+		for _, p := range []string{r.Path, r.OldPath} {
+			p = strings.Trim(p, "/")
+			if p != "" {
+				pd.paths[p] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read journal: %w", err)
+	}
+	return pd, nil
+}
+
+// covers reports whether rel or one of its ancestors has a pending change, or
+// rel is an ancestor of one (a directory holding pending work is never removed).
+func (pd *pending) covers(rel string) bool {
+	for p := rel; p != "." && p != ""; p = path.Dir(p) {
+		if pd.paths[p] {
+			return true
+		}
+	}
+	for p := range pd.paths {
+		if strings.HasPrefix(p, rel+"/") {
+			return true
+		}
+	}
+	return false
+}
