@@ -29,7 +29,8 @@ func Load(path string) (*Policy, error) {
 // document means all defaults). source names the document in errors.
 //
 // Every problem found is reported, each as an *Error naming the line and
-// key; several are joined with errors.Join. Use errors.As to get the first.
+// key; several are joined with errors.Join, one line each. Use errors.As to
+// get the first.
 func Parse(data []byte, source string) (*Policy, error) {
 	root, err := document(data, source)
 	if err != nil {
@@ -37,7 +38,11 @@ func Parse(data []byte, source string) (*Policy, error) {
 	}
 	p := Default()
 	if root != nil {
-		if errs := p.apply(root, source); len(errs) > 0 {
+		switch errs := p.apply(root, source); len(errs) {
+		case 0:
+		case 1:
+			return nil, errs[0]
+		default:
 			return nil, errors.Join(errs...)
 		}
 	}

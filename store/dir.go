@@ -128,19 +128,8 @@ func (d *Dir) open(ctx context.Context, rel string) (*os.File, Info, error) {
 	if !want.Mode().IsRegular() {
 		return nil, Info{}, fmt.Errorf("a %s: %w", kindOf(want.Mode()), ErrNotRegular)
 	}
-	// Root.OpenFile would follow a symlink swapped in after the Lstat (inside the
-	// root only); the fstat below catches that. openReadFlags keeps a FIFO swapped
-	// in from blocking the open.
-	f, err := dir.OpenFile(name, os.O_RDONLY|openReadFlags, 0)
+	f, got, err := openFileAs(dir, name, want)
 	if err != nil {
-		return nil, Info{}, err
-	}
-	got, err := f.Stat()
-	if err == nil && (!got.Mode().IsRegular() || !os.SameFile(want, got)) {
-		err = ErrChanged
-	}
-	if err != nil {
-		f.Close()
 		return nil, Info{}, err
 	}
 	info, err := infoOf(dir, rel, name, got)
@@ -149,6 +138,27 @@ func (d *Dir) open(ctx context.Context, rel string) (*os.File, Info, error) {
 		return nil, Info{}, err
 	}
 	return f, info, nil
+}
+
+// openFileAs opens for reading the regular file name of dir that Lstat described
+// as want. Root.OpenFile would follow a symlink swapped in after the Lstat (inside
+// the root only), and a directory or FIFO could be swapped in too: the fstat of what
+// got opened catches all of them, and openReadFlags keeps a FIFO from blocking the
+// open meanwhile.
+func openFileAs(dir *os.Root, name string, want fs.FileInfo) (*os.File, fs.FileInfo, error) {
+	f, err := dir.OpenFile(name, os.O_RDONLY|openReadFlags, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	got, err := f.Stat()
+	if err == nil && (!got.Mode().IsRegular() || !os.SameFile(want, got)) {
+		err = ErrChanged
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, got, nil
 }
 
 // begin does the checks every method starts with.

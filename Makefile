@@ -1,0 +1,39 @@
+# roamfs — see README.md. `make demo` and `make test` do everything on a fresh machine.
+GO      ?= go
+BIN     := bin/roamfs
+PKGS    := ./journal/ ./policy/ ./store/ ./syncer/ ./overlay/ ./fs/... ./cachedir/ ./cmd/...
+SHARED  ?= ../shared
+
+.PHONY: build test unit e2e contract demo bench lint fuzz clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/roamfs
+
+# Unit tests with the race detector, then the end-to-end tests through real
+# mounts (one package at a time: mounts must not race each other), then the CLI
+# contract administrators' scripts rely on.
+test: lint unit e2e contract
+
+unit:
+	$(GO) test -race -count=1 $(PKGS)
+
+e2e:
+	$(GO) test -count=1 -p 1 -timeout 10m ./test/
+
+contract:
+	@if [ -f $(SHARED)/acceptance/contract.py ]; then python3 $(SHARED)/acceptance/contract.py; \
+	else echo "contract: $(SHARED)/acceptance/contract.py not found, skipped"; fi
+
+demo: build
+	bash scripts/demo.sh $(BIN)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3x -count 3 ./journal/ ./syncer/
+
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+clean:
+	rm -rf bin
