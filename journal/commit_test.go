@@ -209,7 +209,7 @@ func TestReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for _, ro := range []bool{false, true} {
+	for _, ro := range []bool{true, false} {
 		j, err := Open(dir, Options{ReadOnly: ro})
 		if err != nil {
 			t.Fatalf("reopen (read-only %v): %v", ro, err)
@@ -244,13 +244,9 @@ func TestReopen(t *testing.T) {
 			if err != nil || r[0].Seq != 11 {
 				t.Errorf("append after reopen: %+v %v", r, err)
 			}
-			written = append(written, r...)
-			recs = append(recs, r...)
-			got := scanAll(t, j, false)
-			if len(got) != 5 {
+			if got := scanAll(t, j, false); len(got) != 5 {
 				t.Errorf("pending after reopen: %d", len(got))
 			}
-			written = written[:10]
 		}
 		if err := j.Close(); err != nil {
 			t.Fatal(err)
