@@ -72,7 +72,7 @@ func (d *Dir) IsEmpty(ctx context.Context) (bool, error) {
 func (d *Dir) Stat(ctx context.Context, rel string) (Info, error) {
 	info, err := d.stat(ctx, rel)
 	if err != nil {
-		return Info{}, opError("stat", rel, err)
+		return Info{}, opError(OpStat, rel, err)
 	}
 	return info, nil
 }
@@ -104,7 +104,7 @@ func (d *Dir) stat(ctx context.Context, rel string) (Info, error) {
 func (d *Dir) Open(ctx context.Context, rel string) (io.ReadCloser, Info, error) {
 	f, info, err := d.open(ctx, rel)
 	if err != nil {
-		return nil, Info{}, opError("open", rel, err)
+		return nil, Info{}, opError(OpOpen, rel, err)
 	}
 	return f, info, nil
 }

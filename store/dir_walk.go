@@ -26,7 +26,7 @@ func (d *Dir) CleanTemp(ctx context.Context) (int, error) {
 		case err == nil:
 			n++
 		case !errors.Is(err, fs.ErrNotExist): // gone already: another cleaner won
-			return opError("cleantemp", info.Path, err)
+			return opError(OpCleanTemp, info.Path, err)
 		}
 		return nil
 	})
@@ -39,11 +39,11 @@ type visitFunc func(dir *os.Root, name string, info Info) error
 
 func (d *Dir) walk(ctx context.Context, rel string, fn visitFunc) error {
 	if err := begin(ctx, rel); err != nil {
-		return opError("walk", rel, err)
+		return opError(OpWalk, rel, err)
 	}
 	dir, err := d.openDir(rel)
 	if err != nil {
-		return opError("walk", rel, err)
+		return opError(OpWalk, rel, err)
 	}
 	defer dir.Close()
 	err = walkDir(ctx, dir, rel, fn)
@@ -60,27 +60,27 @@ func (d *Dir) walk(ctx context.Context, rel string, fn visitFunc) error {
 func walkDir(ctx context.Context, dir *os.Root, rel string, fn visitFunc) error {
 	names, err := readNames(dir)
 	if err != nil {
-		return opError("walk", rel, err)
+		return opError(OpWalk, rel, err)
 	}
 	slices.Sort(names)
 	for _, name := range names {
 		child := joinRel(rel, name)
 		if err := ctx.Err(); err != nil {
-			return opError("walk", child, err)
+			return opError(OpWalk, child, err)
 		}
 		fi, err := dir.Lstat(name)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // removed since the directory was read
 		}
 		if err != nil {
-			return opError("walk", child, err)
+			return opError(OpWalk, child, err)
 		}
 		info, err := infoOf(dir, child, name, fi)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return opError("walk", child, err)
+			return opError(OpWalk, child, err)
 		}
 		err = fn(dir, name, info)
 		if errors.Is(err, fs.SkipDir) {
@@ -108,7 +108,7 @@ func walkSub(ctx context.Context, dir *os.Root, rel, name string, fi fs.FileInfo
 		return nil // removed since its Lstat
 	}
 	if err != nil {
-		return opError("walk", rel, err)
+		return opError(OpWalk, rel, err)
 	}
 	defer sub.Close()
 	return walkDir(ctx, sub, rel, fn)

@@ -14,7 +14,7 @@ import (
 // Put implements Store.
 func (d *Dir) Put(ctx context.Context, rel string, r io.Reader, mode fs.FileMode, mtime time.Time) error {
 	if err := d.put(ctx, rel, r, mode, mtime); err != nil {
-		return opError("put", rel, err)
+		return opError(OpPut, rel, err)
 	}
 	return nil
 }
@@ -93,7 +93,7 @@ func refuseDir(dir *os.Root, name string) error {
 // Mkdir implements Store.
 func (d *Dir) Mkdir(ctx context.Context, rel string, mode fs.FileMode) error {
 	if err := d.mkdir(ctx, rel, mode); err != nil {
-		return opError("mkdir", rel, err)
+		return opError(OpMkdir, rel, err)
 	}
 	return nil
 }
@@ -113,8 +113,8 @@ func (d *Dir) mkdir(ctx context.Context, rel string, mode fs.FileMode) error {
 	// Set the mode through the opened directory: exact (no umask), and on the
 	// directory that is there now, whichever Mkdir call created it.
 	sub, err := openChild(dir, rel, name)
-	if errors.Is(err, ErrNotDir) {
-		return fmt.Errorf("a %s is in the way: %w", err.(*notDirError).kind, fs.ErrExist)
+	if nd := (*notDirError)(nil); errors.As(err, &nd) {
+		return fmt.Errorf("a %s is in the way: %w", nd.kind, fs.ErrExist)
 	}
 	if err != nil {
 		return err
@@ -132,7 +132,7 @@ func (d *Dir) mkdir(ctx context.Context, rel string, mode fs.FileMode) error {
 // Symlink implements Store.
 func (d *Dir) Symlink(ctx context.Context, target, rel string) error {
 	if err := d.symlink(ctx, target, rel); err != nil {
-		return opError("symlink", rel, err)
+		return opError(OpSymlink, rel, err)
 	}
 	return nil
 }
@@ -156,7 +156,7 @@ func (d *Dir) symlink(ctx context.Context, target, rel string) error {
 // Remove implements Store.
 func (d *Dir) Remove(ctx context.Context, rel string) error {
 	if err := d.remove(ctx, rel); err != nil {
-		return opError("remove", rel, err)
+		return opError(OpRemove, rel, err)
 	}
 	return nil
 }
@@ -190,14 +190,14 @@ func (d *Dir) remove(ctx context.Context, rel string) error {
 // SetTimes implements Store.
 func (d *Dir) SetTimes(ctx context.Context, rel string, mtime time.Time) error {
 	if err := d.setTimes(ctx, rel, mtime); err != nil {
-		return opError("settimes", rel, err)
+		return opError(OpSetTimes, rel, err)
 	}
 	return nil
 }
 
 func (d *Dir) setTimes(ctx context.Context, rel string, mtime time.Time) error {
 	if mtime.IsZero() {
-		return errors.New("zero mtime")
+		return fmt.Errorf("zero mtime: %w", fs.ErrInvalid)
 	}
 	if rel == "" {
 		if err := begin(ctx, rel); err != nil {

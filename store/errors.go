@@ -31,7 +31,7 @@ var (
 func IsPermanent(err error) bool {
 	for _, target := range []error{
 		ErrInvalidPath, ErrNotDir, ErrIsDir, ErrNotRegular, ErrNotEmpty,
-		fs.ErrNotExist, fs.ErrExist, fs.ErrPermission,
+		fs.ErrNotExist, fs.ErrExist, fs.ErrPermission, fs.ErrInvalid,
 		context.Canceled, context.DeadlineExceeded,
 	} {
 		if errors.Is(err, target) {
@@ -56,6 +56,19 @@ func (e *notDirError) Error() string {
 func (e *notDirError) Is(target error) bool {
 	return target == ErrNotDir || target == fs.ErrNotExist
 }
+
+// Operation names, as errors show them and Faulty.FailOn receives them.
+const (
+	OpStat      = "stat"
+	OpWalk      = "walk"
+	OpOpen      = "open"
+	OpPut       = "put"
+	OpMkdir     = "mkdir"
+	OpSymlink   = "symlink"
+	OpRemove    = "remove"
+	OpSetTimes  = "settimes"
+	OpCleanTemp = "cleantemp"
+)
 
 // opError wraps err with the operation and the path, the one shape every Dir error has.
 func opError(op, rel string, err error) error {

@@ -9,19 +9,6 @@ import (
 	"time"
 )
 
-// Operation names Faulty passes to FailOn and puts in its errors.
-const (
-	OpStat      = "stat"
-	OpWalk      = "walk"
-	OpOpen      = "open"
-	OpPut       = "put"
-	OpMkdir     = "mkdir"
-	OpSymlink   = "symlink"
-	OpRemove    = "remove"
-	OpSetTimes  = "settimes"
-	OpCleanTemp = "cleantemp"
-)
-
 // Faulty wraps a Store and makes it fail on demand: the reliability tests use it
 // to cut a logoff off after its k-th server operation, as a crash or a lost
 // connection would, and then check that the next sync completes it. Safe for

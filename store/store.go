@@ -76,12 +76,12 @@ const ModeBits = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
 
 // Store is the server copy of one user's profile.
 //
-// Callers. The syncer reads it at logon (Walk, Stat and Open to download; Mkdir and
-// Put to create a new profile from the default one), writes it
-// at logoff (Stat to compare the server with the base version, then Put, Mkdir,
-// Symlink, Remove and SetTimes to apply each pending change), and the hive stream
-// Puts NTUSER.DAT in the background while the user is logged on. Calls may come from
-// several goroutines at once: implementations must be safe for concurrent use. Two
+// Callers. The syncer reads it at logon (Walk, Stat and Open to download; Mkdir
+// and Put to create a new profile from the default one), writes it at logoff (Stat
+// to compare the server with the base version, then Put, Mkdir, Symlink, Remove and
+// SetTimes to apply each pending change), and the hive stream Puts NTUSER.DAT in
+// the background while the user is logged on. Calls may come from several
+// goroutines at once: implementations must be safe for concurrent use. Two
 // concurrent mutations of the same path leave one of the two results, never a mix.
 //
 // Paths. rel is relative to the profile root, '/'-separated and clean: no leading
@@ -90,29 +90,30 @@ const ModeBits = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
 // touched. Names are used exactly as given: case folding is the syncer's business.
 //
 // Symlinks are never followed. The store's namespace is the tree reached from the
-// root through real directories; a path that passes through a symlink or a file does
-// not exist in it (its error wraps both fs.ErrNotExist and ErrNotDir), so a hostile
-// server copy cannot lead a read or a write outside the profile.
+// root through real directories; a path that passes through a symlink or a file
+// does not exist in it (its error wraps both fs.ErrNotExist and ErrNotDir), so a
+// hostile server copy cannot lead a read or a write outside the profile.
 //
-// Idempotency. Put, Mkdir, Symlink, Remove, SetTimes and CleanTemp may be repeated:
-// calling one again after it succeeded, or after it failed with an unknown outcome
-// (a crash, a lost connection), leaves the same server state as calling it once.
-// That is what lets the syncer replay an interrupted logoff's journal. Stat, Walk
-// and Open have no side effects.
+// Idempotency. Put, Mkdir, Symlink, Remove, SetTimes and CleanTemp may be
+// repeated: calling one again after it succeeded, or after it failed with an
+// unknown outcome (a crash, a lost connection), leaves the same server state as
+// calling it once. That is what lets the syncer replay an interrupted logoff's
+// journal. Stat, Walk and Open have no side effects.
 //
-// Atomicity and durability. Put and Symlink replace an entry with one rename: a reader
-// sees the old entry or the new one, never a torn file; a failure may leave a
-// TempPrefix entry behind, which CleanTemp removes. When Put, Mkdir, Symlink or Remove
-// returns nil the change has been flushed to stable storage as far as the filesystem
-// honours fsync; SetTimes is not flushed on its own.
+// Atomicity and durability. Put and Symlink replace an entry with one rename: a
+// reader sees the old entry or the new one, never a torn file; a failure may leave
+// a TempPrefix entry behind, which CleanTemp removes. When Put, Mkdir, Symlink or
+// Remove returns nil the change has been flushed to stable storage as far as the
+// filesystem honours fsync; SetTimes is not flushed on its own.
 //
 // Errors carry the operation and the path. Absent paths wrap fs.ErrNotExist.
-// Permanent errors — repeating the call cannot help, the caller must decide —
-// wrap ErrInvalidPath, fs.ErrNotExist, ErrNotDir, ErrIsDir, ErrNotRegular,
-// ErrNotEmpty, fs.ErrExist or fs.ErrPermission (see IsPermanent). A cancelled
-// context returns the context's error. Any other error (an I/O error, a share that
-// went away, ErrChanged when an entry changed under the call) may be transient, and
-// because every method is idempotent a retrying decorator may simply call it again.
+// Permanent errors (repeating the call cannot help; the caller must decide) wrap
+// ErrInvalidPath, fs.ErrNotExist, ErrNotDir, ErrIsDir, ErrNotRegular, ErrNotEmpty,
+// fs.ErrExist, fs.ErrPermission or fs.ErrInvalid; see IsPermanent. A cancelled
+// context gives an error wrapping the context's error. Any other error (an I/O
+// error, a share that went away, ErrChanged when an entry changed under the call)
+// may be transient, and because every method is idempotent a retrying decorator
+// may simply call it again.
 type Store interface {
 	// Stat describes rel without following a final symlink. Absent → error
 	// wrapping fs.ErrNotExist.
@@ -124,9 +125,10 @@ type Store interface {
 	// fs.SkipDir for a directory skips its contents; for another entry it skips the
 	// rest of that entry's directory. fs.SkipAll ends the walk with a nil error.
 	// Any other error from fn ends the walk and is returned as is. rel must be a
-	// directory: an absent rel wraps fs.ErrNotExist, another kind ErrNotDir as well.
-	// Entries removed while the walk runs are left out silently; a directory
-	// replaced while the walk runs fails it with ErrChanged.
+	// directory: the error for an absent rel wraps fs.ErrNotExist, for another
+	// kind ErrNotDir (and fs.ErrNotExist too: nothing lies below it). Entries
+	// removed while the walk runs are left out silently; a directory replaced
+	// while the walk runs fails it with ErrChanged.
 	Walk(ctx context.Context, rel string, fn func(Info) error) error
 
 	// Open opens the regular file rel for reading, without following symlinks. A
@@ -159,7 +161,7 @@ type Store interface {
 	Remove(ctx context.Context, rel string) error
 
 	// SetTimes sets the mtime, and the atime to the same, of rel without following
-	// a final symlink. The mtime must not be zero.
+	// a final symlink. A zero mtime → error wrapping fs.ErrInvalid.
 	SetTimes(ctx context.Context, rel string, mtime time.Time) error
 
 	// CleanTemp removes the TempPrefix files and symlinks an interrupted Put or
