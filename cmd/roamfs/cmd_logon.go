@@ -59,7 +59,8 @@ func (f *logonFlags) validate(mnt string) (sessionConfig, error) {
 	}
 	pol, err := policy.Load(f.policy)
 	if err != nil {
-		return cfg, err
+		// A policy file that cannot be read is a configuration error too.
+		return cfg, usageError{fmt.Errorf("logon: %w; nothing was mounted", err)}
 	}
 	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
 	cfg = sessionConfig{server: abs(f.server), mountpoint: abs(mnt), pol: pol, debug: f.debug}
