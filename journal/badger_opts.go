@@ -12,11 +12,17 @@ import (
 // badgerOptions sizes badger for a daemon that must stay under 100 MB RSS in
 // total. badger's defaults are tuned for servers (64 MiB memtables ×5, a
 // 256 MiB block cache, 1 GiB value-log files); the journal holds small
-// records and bases — a large profile has about 10^5 paths — so a few MiB of
-// each is plenty:
+// records and bases — a large profile has about 10^5 paths, under 10 MB — so:
 //
-//	memtables    2 × 8 MiB (plus their mmapped WAL files)
-//	block cache  8 MiB, index cache 4 MiB (bounded: 0 would keep every index)
+//	memtables    2 × 4 MiB. The memtable size also sets badger's largest
+//	             transaction (15%: ~600 KB, several thousand records) and
+//	             the L0 table size, whose builder buffers are twice that.
+//	compression  none, and so no block cache: badger only needs one to keep
+//	             decompressed blocks, and reads come from the mmapped tables.
+//	             Measured on 100k records + 100k bases, this halved the live
+//	             heap (about 40 MB to 20 MB) against 8 MiB memtables, Snappy
+//	             and an 8 MiB block cache.
+//	index cache  4 MiB (bounded; 0 would keep every table index in memory)
 //	value log    16 MiB files; values over 1 KiB go there, records and
 //	             bases (tens of bytes) stay in the LSM tree
 //	compactors   2 (the minimum badger accepts), L0 stalls early
@@ -31,19 +37,19 @@ func badgerOptions(dir string, opt Options) badger.Options {
 		WithReadOnly(opt.ReadOnly).
 		WithDetectConflicts(false).
 		WithMetricsEnabled(false).
-		WithMemTableSize(8 << 20).
+		WithMemTableSize(4 << 20).
 		WithNumMemtables(2).
 		WithNumLevelZeroTables(2).
 		WithNumLevelZeroTablesStall(4).
 		WithBaseTableSize(2 << 20).
 		WithBaseLevelSize(8 << 20).
-		WithBlockCacheSize(8 << 20).
+		WithBlockCacheSize(0). // needs Compression None
 		WithIndexCacheSize(4 << 20).
 		WithValueLogFileSize(16 << 20).
 		WithValueThreshold(1 << 10).
 		WithNumCompactors(2).
 		WithNumGoroutines(2).
-		WithCompression(options.Snappy)
+		WithCompression(options.None)
 }
 
 // zapBadgerLogger passes badger's warnings and errors to zap. badger's info

@@ -73,8 +73,10 @@ func (j *Journal) SetBases(set map[string]Base, del []string) error {
 }
 
 // writeBases validates everything first, so a bad entry writes nothing, and
-// then streams the changes through a WriteBatch, which splits them into
-// transactions under badger's size limit. Deletes go after sets.
+// then writes the changes in consecutive transactions, each as large as
+// badger's size limit allows. Deletes go after sets. One transaction at a time
+// (rather than a WriteBatch, which keeps up to 16 in flight) bounds the memory
+// a whole-profile commit needs to one transaction's worth.
 func (j *Journal) writeBases(set map[string]Base, del []string) error {
 	if len(set) == 0 && len(del) == 0 {
 		return nil
@@ -84,19 +86,68 @@ func (j *Journal) writeBases(set map[string]Base, del []string) error {
 			return fmt.Errorf("base %q: %w", p, err)
 		}
 	}
-	wb := j.db.NewWriteBatch()
-	defer wb.Cancel()
+	w := chunkWriter{db: j.db}
+	defer w.discard()
 	for p, b := range set {
-		if err := wb.Set(baseKey(p), encodeBase(b)); err != nil {
+		if err := w.set(badger.NewEntry(baseKey(p), encodeBase(b))); err != nil {
 			return fmt.Errorf("base %q: %w", p, err)
 		}
 	}
 	for _, p := range del {
-		if err := wb.Delete(baseKey(p)); err != nil {
+		if err := w.delete(baseKey(p)); err != nil {
 			return fmt.Errorf("delete base %q: %w", p, err)
 		}
 	}
-	return wb.Flush()
+	return w.commit()
+}
+
+// chunkWriter spreads writes over as many transactions as badger's size
+// limit requires, committing each when the next write no longer fits.
+type chunkWriter struct {
+	db  *badger.DB
+	txn *badger.Txn
+	n   int
+}
+
+func (w *chunkWriter) set(e *badger.Entry) error {
+	return w.do(func(txn *badger.Txn) error { return txn.SetEntry(e) })
+}
+
+func (w *chunkWriter) delete(k []byte) error {
+	return w.do(func(txn *badger.Txn) error { return txn.Delete(k) })
+}
+
+func (w *chunkWriter) do(op func(*badger.Txn) error) error {
+	if w.txn == nil {
+		w.txn = w.db.NewTransaction(true)
+	}
+	err := op(w.txn)
+	if errors.Is(err, badger.ErrTxnTooBig) && w.n > 0 {
+		if err = w.commit(); err != nil {
+			return err
+		}
+		w.txn = w.db.NewTransaction(true)
+		err = op(w.txn)
+	}
+	if err == nil {
+		w.n++
+	}
+	return err
+}
+
+func (w *chunkWriter) commit() error {
+	if w.txn == nil {
+		return nil
+	}
+	err := w.txn.Commit()
+	w.txn, w.n = nil, 0
+	return err
+}
+
+func (w *chunkWriter) discard() {
+	if w.txn != nil {
+		w.txn.Discard()
+	}
 }
 
 func readWatermark(txn *badger.Txn) (uint64, error) {

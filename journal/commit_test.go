@@ -62,7 +62,7 @@ func TestCommitMarksSyncedAndWritesBases(t *testing.T) {
 		t.Errorf("bases %v, want %v", got, want)
 	}
 	b, ok, err := j.Base("new")
-	if err != nil || !ok || b != fileBase(3) && !b.MTime.Equal(fileBase(3).MTime) {
+	if err != nil || !ok {
 		t.Fatalf("base new = %+v %v %v", b, ok, err)
 	}
 	if b.MTime.UnixNano() != fileBase(3).MTime.UnixNano() || b.Kind != KindFile || b.Mode != 0o644 {

@@ -12,6 +12,12 @@ import (
 )
 
 // Options configure Open.
+//
+// A ReadOnly open shares the directory lock with other read-only opens and
+// fails with ErrLocked while a session holds the journal. If the last session
+// was killed, it first replays the journal's log read-write (see Open), the
+// one case where a read-only open writes to dir. On Windows badger has no
+// read-only mode at all.
 type Options struct {
 	Logger   *zap.Logger // nil = zap.NewNop()
 	NoSync   bool        // tests/benchmarks only: skip fsync (default: every commit is fsynced)
@@ -63,6 +69,17 @@ func Open(dir string, opt Options) (*Journal, error) {
 		return nil, fmt.Errorf("open journal %s: %w", dir, err)
 	}
 	db, err := badger.Open(badgerOptions(dir, opt))
+	if err != nil && opt.ReadOnly && needsRecovery(err) {
+		// A killed daemon leaves its memtable log unreplayed, and badger
+		// can only replay it read-write. Inspecting a journal after a crash
+		// is exactly when `roamfs journal` is wanted, so recover (which
+		// keeps every committed write and cuts only the log's unused
+		// preallocated tail) and look again.
+		opt.Logger.Warn("journal was not closed cleanly; recovering it before opening read-only", zap.String("journal", dir))
+		if err = recoverDir(dir, opt); err == nil {
+			db, err = badger.Open(badgerOptions(dir, opt))
+		}
+	}
 	if err != nil {
 		if isLockError(err) {
 			return nil, fmt.Errorf("open journal %s: %w", dir, ErrLocked)
@@ -99,6 +116,21 @@ func Open(dir string, opt Options) (*Journal, error) {
 // variants contain this sentence.
 func isLockError(err error) bool {
 	return strings.Contains(err.Error(), "Another process is using this Badger database")
+}
+
+func needsRecovery(err error) bool {
+	return strings.Contains(err.Error(), badger.ErrTruncateNeeded.Error())
+}
+
+// recoverDir opens dir read-write once (taking the exclusive lock, so it
+// fails with the lock error if a session started meanwhile) and closes it.
+func recoverDir(dir string, opt Options) error {
+	opt.ReadOnly = false
+	db, err := badger.Open(badgerOptions(dir, opt))
+	if err != nil {
+		return err
+	}
+	return db.Close()
 }
 
 // load recovers the watermark and LastSeq. LastSeq is one reverse seek to the

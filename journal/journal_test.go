@@ -301,3 +301,68 @@ func TestMeta(t *testing.T) {
 		t.Fatal("empty meta key accepted")
 	}
 }
+
+// The syncer may commit from inside a Scan callback; Close may come while a
+// Scan is running. Neither may deadlock.
+func TestReentrantCalls(t *testing.T) {
+	j := openTest(t, "")
+	for i := 0; i < 10; i++ {
+		if _, err := j.Append(Record{Op: OpCreate, Path: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := j.Scan(false, func(r Record) error {
+		if _, err := j.Append(Record{Op: OpWrite, Path: r.Path}); err != nil {
+			return err
+		}
+		if err := j.Commit(r.Seq, map[string]Base{r.Path: fileBase(1)}, nil); err != nil {
+			return err
+		}
+		return j.Bases(r.Path, func(string, Base) error { return nil })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.SyncedThrough() != 10 || j.LastSeq() != 20 {
+		t.Fatalf("synced %d last %d", j.SyncedThrough(), j.LastSeq())
+	}
+
+	started, closed := make(chan struct{}), make(chan error)
+	go func() {
+		<-started
+		closed <- j.Close()
+	}()
+	err = j.Scan(true, func(r Record) error {
+		if r.Seq == 1 {
+			close(started)
+			time.Sleep(20 * time.Millisecond) // let Close begin
+			if _, _, err := j.Base("x"); err == nil {
+				return fmt.Errorf("Base during Close succeeded")
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGCTicker(t *testing.T) {
+	old := gcInterval
+	gcInterval = time.Millisecond
+	defer func() { gcInterval = old }()
+	j := openTest(t, "")
+	big := make([]byte, 2000) // over ValueThreshold: goes to the value log
+	for i := range 50 {
+		if err := j.SetMeta("blob", append(big, byte(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(20 * time.Millisecond)
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

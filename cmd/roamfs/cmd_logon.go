@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -116,6 +117,11 @@ type readyMsg struct {
 // the reason there is none) exactly once.
 func runSession(cfg sessionConfig, notify func(error)) error {
 	ctx := context.Background()
+	// The daemon lives for a whole session beside the user's programs; a soft
+	// memory limit keeps badger's and the GC's headroom under 100 MB RSS.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(64 << 20)
+	}
 	s, err := openSession(cfg)
 	if err != nil {
 		notify(err)
