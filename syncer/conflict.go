@@ -30,7 +30,7 @@ func ConflictName(rel, host string, mtime time.Time) string {
 // the next logon of every machine brings it down: nothing is lost silently.
 func (s *Syncer) resolveConflict(ctx context.Context, st Step) (Version, error) {
 	copies := s.cfg.Policy.ConflictCopies
-	log := s.log.With(zap.Int("event", EventConflict), zap.String("path", st.Path), zap.String("rule", st.Rule))
+	log := s.log.With(zap.Int("event_id", EventConflict), zap.String("path", st.Path), zap.String("rule", st.Rule))
 	if st.Action == ActConflictLocal {
 		if copies && st.Server.Kind == KindFile {
 			cp := ConflictName(st.Path, s.serverHost(ctx), st.Server.MTime)

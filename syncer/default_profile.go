@@ -31,7 +31,7 @@ func defaultHive() []byte {
 // User at a first logon. Nonroaming folders are created only in the cache.
 func (s *Syncer) createDefaultProfile(ctx context.Context) error {
 	s.log.Info("no profile on the server: creating one from the default profile",
-		zap.Int("event", EventNewProfile), zap.String("server", s.cfg.Store.Root()))
+		zap.Int("event_id", EventNewProfile), zap.String("server", s.cfg.Store.Root()))
 	now := time.Now()
 	for _, d := range DefaultProfileDirs {
 		var err error

@@ -7,7 +7,7 @@ const (
 	EventLogonDone        = 2
 	EventLogoffStart      = 3
 	EventLogoffDone       = 4
-	EventNewProfile       = 1511 // Windows: no profile found, a new one is created
+	EventNewProfile       = 1521 // Windows: no roaming profile found: a new one is created
 	EventCopyFailed       = 1509 // Windows: cannot copy file
 	EventUploadFailed     = 1504 // Windows: cannot update the roaming profile
 	EventConflict         = 1530 // roamfs: conflict, both machines changed a path

@@ -42,6 +42,14 @@ func name(rel string) string {
 
 // stat describes rel without following a final symlink; absent is KindNone.
 func (l *local) stat(rel string) (Version, error) {
+	// os.Root follows a symlink in the middle of a path; for a sync, as for the
+	// store, a path below a symlink does not exist (a journaled path whose folder
+	// was replaced by a symlink must not be uploaded as a folder).
+	for d := path.Dir(rel); d != "." && d != "/"; d = path.Dir(d) {
+		if fi, err := l.root.Lstat(d); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return Version{}, nil
+		}
+	}
 	fi, err := l.root.Lstat(name(rel))
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return Version{}, nil

@@ -48,7 +48,7 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (Result, error) {
 	fail := func(err error) (Result, error) {
 		res.Error = err.Error()
 		s.log.Error("logoff sync failed; the journal keeps every change for the next try",
-			zap.Int("event", EventUploadFailed), zap.Error(err))
+			zap.Int("event_id", EventUploadFailed), zap.Error(err))
 		return res, err
 	}
 	// Deletions first, children before parents; then writes, parents before
@@ -166,7 +166,7 @@ func (s *Syncer) applyStep(ctx context.Context, st Step, res *Result, b *baseUpd
 	case ActDeleteServer:
 		err := s.cfg.Store.Remove(ctx, st.Path)
 		if isNotEmpty(err) {
-			log.Info("directory deleted here got new files elsewhere: kept", zap.Int("event", EventKeptServer))
+			log.Info("directory deleted here got new files elsewhere: kept", zap.Int("event_id", EventKeptServer))
 			res.Kept++
 			b.put(st.Path, st.Server)
 			return nil
@@ -177,7 +177,7 @@ func (s *Syncer) applyStep(ctx context.Context, st Step, res *Result, b *baseUpd
 		res.Deleted++
 		b.put(st.Path, Version{})
 	case ActKeepServer:
-		log.Info("kept the server's newer version of a path deleted here", zap.Int("event", EventKeptServer))
+		log.Info("kept the server's newer version of a path deleted here", zap.Int("event_id", EventKeptServer))
 		res.Kept++
 		b.put(st.Path, st.Server)
 	case ActConflictLocal, ActConflictServer:

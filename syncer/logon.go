@@ -33,7 +33,7 @@ func (s *Syncer) Logon(ctx context.Context) (LogonResult, error) {
 	res := LogonResult{}
 	if n := s.cfg.Journal.PendingCount(); n > 0 {
 		s.log.Warn("unsynced changes of an earlier session found; merging them into the server first",
-			zap.Int("event", EventReplayingJournal), zap.Int("records", n))
+			zap.Int("event_id", EventReplayingJournal), zap.Int("records", n))
 		r, err := s.Logoff(ctx)
 		res.Replayed = &r
 		if err != nil {
@@ -183,7 +183,7 @@ func (s *Syncer) applyLogon(ctx context.Context, steps []Step, res *LogonResult)
 			del = append(del, st.Path)
 		case st.Action == ActKeepLocal:
 			s.log.Warn("a cache file unknown to the server and to the last sync is kept and will be uploaded",
-				zap.Int("event", EventKeptLocal), zap.String("path", st.Path))
+				zap.Int("event_id", EventKeptLocal), zap.String("path", st.Path))
 			kept = append(kept, journal.Record{Time: time.Now(), Session: s.cfg.Session, Op: journal.OpCreate, Path: st.Path, Size: st.Local.Size})
 			res.KeptLocal++
 		}

@@ -100,7 +100,7 @@ func explainLocked(l cachedir.Layout, err error) error {
 
 // logon merges the server copy into the cache and mounts the profile.
 func (s *session) logon(ctx context.Context) error {
-	s.log.Info("logon", zap.Int("event", syncer.EventLogonStart), zap.String("server", s.cfg.server),
+	s.log.Info("logon", zap.Int("event_id", syncer.EventLogonStart), zap.String("server", s.cfg.server),
 		zap.String("mountpoint", s.cfg.mountpoint))
 	err := s.cfg.layout.UpdateStatus(func(st *cachedir.Status) {
 		st.LocalPath, st.RoamingPath, st.CacheDir = s.cfg.mountpoint, s.cfg.server, s.cfg.layout.Dir
@@ -114,7 +114,7 @@ func (s *session) logon(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("logon merge: %w", err)
 	}
-	s.log.Info("logon merge done", zap.Int("event", syncer.EventLogonDone), zap.Bool("new_profile", res.NewProfile),
+	s.log.Info("logon merge done", zap.Int("event_id", syncer.EventLogonDone), zap.Bool("new_profile", res.NewProfile),
 		zap.Int("downloaded", res.Downloaded), zap.Int("deleted_local", res.DeletedLocal))
 	if s.prof, err = overlay.New(s.cfg.layout.Profile(), s.j, s.cfg.pol, s.id, s.log); err != nil {
 		return err
@@ -166,7 +166,7 @@ func (s *session) unmount() {
 
 // logoff replays the journal to the server and records the outcome.
 func (s *session) logoff(ctx context.Context) (logoffReply, error) {
-	s.log.Info("logoff", zap.Int("event", syncer.EventLogoffStart), zap.Int("pending", s.j.PendingCount()))
+	s.log.Info("logoff", zap.Int("event_id", syncer.EventLogoffStart), zap.Int("pending", s.j.PendingCount()))
 	res, err := s.sy.Logoff(ctx)
 	raw, _ := json.Marshal(res)
 	uerr := s.cfg.layout.UpdateStatus(func(st *cachedir.Status) {
@@ -180,7 +180,7 @@ func (s *session) logoff(ctx context.Context) (logoffReply, error) {
 		reply.Code, reply.Error = ExitFailure, fmt.Sprintf(
 			"logoff sync failed: %v; every change is kept in the journal: run `roamfs sync --cache %s` to finish", err, s.cfg.layout.Dir)
 	} else {
-		s.log.Info("logoff done", zap.Int("event", syncer.EventLogoffDone), zap.Int("uploaded", res.Uploaded),
+		s.log.Info("logoff done", zap.Int("event_id", syncer.EventLogoffDone), zap.Int("uploaded", res.Uploaded),
 			zap.Int("deleted", res.Deleted), zap.Int("conflicts", res.Conflicts))
 	}
 	if err == nil {
