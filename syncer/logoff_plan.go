@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"time"
 
 	"roamfs/journal"
+	"roamfs/policy"
 )
 
 // Step is one path's decision with the inputs that led to it.
@@ -28,6 +30,9 @@ type Plan struct {
 // its subtree, locally and in the base) and decides each one. It reads the
 // server but changes nothing.
 func (s *Syncer) PlanLogoff(ctx context.Context) (*Plan, error) {
+	if s.cfg.Policy.MergeMode == policy.MergeModeMirror {
+		return s.PlanFull(ctx, time.Time{})
+	}
 	pd, err := s.loadPending()
 	if err != nil {
 		return nil, err

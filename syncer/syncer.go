@@ -23,6 +23,9 @@ type Config struct {
 	Host       string // this machine, for conflict copy names
 	Session    string // tags records the sync itself journals
 	Workers    int    // parallel file copies; 0 = 8
+	// AllowMassDelete lets a full or mirror sync delete more of the server
+	// than MassDeletePercent allows (the administrator said so).
+	AllowMassDelete bool
 }
 
 // Syncer runs logon merges and logoff replays for one cache.
@@ -52,6 +55,9 @@ func New(cfg Config) (*Syncer, error) {
 	}
 	return &Syncer{cfg: cfg, local: l, log: cfg.Log}, nil
 }
+
+// AllowMassDelete lifts the MassDeletePercent guard for this syncer's runs.
+func (s *Syncer) AllowMassDelete(ok bool) { s.cfg.AllowMassDelete = ok }
 
 // Close releases the cache directory.
 func (s *Syncer) Close() error { return s.local.close() }

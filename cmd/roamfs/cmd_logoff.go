@@ -15,7 +15,7 @@ import (
 )
 
 func newLogoffCmd() *cobra.Command {
-	var asJSON bool
+	var asJSON, dryRun bool
 	c := &cobra.Command{
 		Use:   "logoff [--json] MOUNTPOINT",
 		Short: "Unmount the profile and merge its changes into the server copy",
@@ -24,6 +24,14 @@ and returns once the server holds every change. A plain umount does the same:
 the daemon notices and syncs before it exits.`,
 		Args: exactArgs(1, "MOUNTPOINT"),
 		RunE: func(c *cobra.Command, args []string) error {
+			if dryRun {
+				entries, err := logoffPlan(args[0])
+				if err != nil {
+					return err
+				}
+				printPlan(c.OutOrStdout(), entries, asJSON)
+				return nil
+			}
 			reply, err := logoff(args[0])
 			if reply.Result == nil {
 				reply.Result = &syncer.Result{Error: reply.Error}
@@ -36,17 +44,53 @@ the daemon notices and syncs before it exits.`,
 			return err
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print the sync result as JSON")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the sync result (or the plan, one step a line) as JSON")
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan: each path, the action and the rule; change nothing")
 	return c
 }
 
-func logoff(mnt string) (logoffReply, error) {
+// sessionOf finds the cache of the roamfs mount at mnt.
+func sessionOf(mnt string) (string, cachedir.Layout, error) {
 	abs, _ := filepath.Abs(mnt)
 	src, ok := mountSource(abs)
 	if !ok {
-		return logoffReply{}, codedError{ExitFailure, fmt.Errorf("%s is not a roamfs mount", abs)}
+		return abs, cachedir.Layout{}, codedError{ExitFailure, fmt.Errorf("%s is not a roamfs mount", abs)}
 	}
 	l, err := cachedir.New(src)
+	return abs, l, err
+}
+
+// logoffPlan asks the session for its logoff plan, or plans from the cache when
+// the daemon is gone.
+func logoffPlan(mnt string) ([]planEntry, error) {
+	_, l, err := sessionOf(mnt)
+	if err != nil {
+		return nil, err
+	}
+	c, err := dialSession(l)
+	if errors.Is(err, errNoDaemon) {
+		o, err := openOffline(l, "", "", false)
+		if err != nil {
+			return nil, err
+		}
+		defer o.close()
+		plan, err := o.sy.PlanLogoff(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		return planEntries(plan), nil
+	}
+	body, err := c.do("GET", "/plan")
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	var entries []planEntry
+	return entries, json.NewDecoder(body).Decode(&entries)
+}
+
+func logoff(mnt string) (logoffReply, error) {
+	abs, l, err := sessionOf(mnt)
 	if err != nil {
 		return logoffReply{}, err
 	}
@@ -75,12 +119,12 @@ func logoffDead(l cachedir.Layout, mnt string) (logoffReply, error) {
 	if err := unix.Unmount(mnt, unix.MNT_DETACH); err != nil {
 		return logoffReply{}, fmt.Errorf("detach dead mount %s: %w", mnt, err)
 	}
-	o, err := openOffline(l, "", "")
+	o, err := openOffline(l, "", "", false)
 	if err != nil {
 		return logoffReply{}, err
 	}
 	defer o.close()
-	res, err := o.sync(context.Background())
+	res, err := o.sync(context.Background(), o.sy.Logoff)
 	o.layout.UpdateStatus(func(st *cachedir.Status) { st.Loaded = false })
 	return logoffReply{Result: &res}, err
 }

@@ -10,6 +10,7 @@ import (
 
 	"roamfs/cachedir"
 	"roamfs/journal"
+	"roamfs/syncer"
 )
 
 func newStatusCmd() *cobra.Command {
@@ -87,7 +88,15 @@ func printStatus(w io.Writer, st cachedir.Status) {
 	fmt.Fprintf(w, "LastUploadTime:    %s\n", t(st.LastUploadTime))
 	fmt.Fprintf(w, "LastBackgroundRegistryUploadTime: %s\n", t(st.LastBackgroundRegistryUploadTime))
 	fmt.Fprintf(w, "PendingChanges:    %d\n", st.PendingChanges)
-	if len(st.LastSyncResult) > 0 {
-		fmt.Fprintf(w, "LastSyncResult:    %s\n", st.LastSyncResult)
+	var r syncer.Result
+	if len(st.LastSyncResult) == 0 || json.Unmarshal(st.LastSyncResult, &r) != nil || r.Time.IsZero() {
+		fmt.Fprintf(w, "LastSyncResult:    none\n")
+		return
 	}
+	outcome := "ok"
+	if !r.OK {
+		outcome = "FAILED: " + r.Error
+	}
+	fmt.Fprintf(w, "LastSyncResult:    %s at %s: %d uploaded, %d deleted, %d kept, %d conflicts\n",
+		outcome, r.Time.Format(time.RFC3339), r.Uploaded, r.Deleted, r.Kept, r.Conflicts)
 }

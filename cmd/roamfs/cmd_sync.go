@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -13,7 +14,7 @@ import (
 
 func newSyncCmd() *cobra.Command {
 	var cache, server, pol string
-	var asJSON bool
+	var asJSON, full, force bool
 	c := &cobra.Command{
 		Use:   "sync --cache DIR",
 		Short: "Replay pending journal entries to the server without a mount",
@@ -28,12 +29,22 @@ cache's unsynced journal entries against the server copy with the logoff rules.`
 			if err != nil {
 				return usageError{err}
 			}
-			o, err := openOffline(l, server, pol)
+			o, err := openOffline(l, server, pol, full)
 			if err != nil {
 				return err
 			}
 			defer o.close()
-			res, err := o.sync(context.Background())
+			o.sy.AllowMassDelete(force)
+			run := o.sy.Logoff
+			if full {
+				st, _ := l.ReadStatus()
+				var loadTime time.Time
+				if st.LastDownloadTime != nil {
+					loadTime = *st.LastDownloadTime
+				}
+				run = func(ctx context.Context) (syncer.Result, error) { return o.sy.Full(ctx, loadTime) }
+			}
+			res, err := o.sync(context.Background(), run)
 			printResult(c, res, asJSON)
 			return err
 		},
@@ -42,12 +53,14 @@ cache's unsynced journal entries against the server copy with the logoff rules.`
 	c.Flags().StringVar(&server, "server", "", "server copy (default: the one the cache last synced with)")
 	c.Flags().StringVar(&pol, "policy", "", "YAML policy file (default: the last session's)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	c.Flags().BoolVar(&full, "full", false, "reconcile the whole profile without the journal (Windows 2000 load-time rules)")
+	c.Flags().BoolVar(&force, "force", false, "allow a full sync to delete more of the server than MassDeletePercent")
 	return c
 }
 
 // sync replays the journal and records the outcome in the status file.
-func (o *offline) sync(ctx context.Context) (syncer.Result, error) {
-	res, err := o.sy.Logoff(ctx)
+func (o *offline) sync(ctx context.Context, run func(context.Context) (syncer.Result, error)) (syncer.Result, error) {
+	res, err := run(ctx)
 	raw, _ := json.Marshal(res)
 	uerr := o.layout.UpdateStatus(func(st *cachedir.Status) {
 		st.LastSyncResult = raw

@@ -47,6 +47,14 @@ func (s *session) startControl() (*http.Server, error) {
 		}
 		bw.Flush()
 	})
+	mux.HandleFunc("GET /plan", func(w http.ResponseWriter, r *http.Request) {
+		plan, err := s.sy.PlanLogoff(r.Context())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		json.NewEncoder(w).Encode(planEntries(plan))
+	})
 	mux.HandleFunc("POST /logoff", func(w http.ResponseWriter, r *http.Request) {
 		reply := <-s.requestLogoff()
 		json.NewEncoder(w).Encode(reply)

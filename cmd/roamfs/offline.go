@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -24,7 +26,7 @@ type offline struct {
 
 // openOffline opens the cache's journal and the server copy named by the flags
 // or, when they are empty, by the last session's status.
-func openOffline(l cachedir.Layout, server, policyFile string) (*offline, error) {
+func openOffline(l cachedir.Layout, server, policyFile string, full bool) (*offline, error) {
 	if !l.Exists() {
 		return nil, usageError{fmt.Errorf("%s is not a roamfs cache (no state directory)", l.Dir)}
 	}
@@ -50,6 +52,9 @@ func openOffline(l cachedir.Layout, server, policyFile string) (*offline, error)
 		return nil, err
 	}
 	j, err := journal.Open(l.Journal(), journal.Options{Logger: log})
+	if err != nil && full && !errors.Is(err, journal.ErrLocked) {
+		j, err = replaceJournal(l, log, err)
+	}
 	if err != nil {
 		return nil, explainLocked(l, err)
 	}
@@ -65,6 +70,18 @@ func openOffline(l cachedir.Layout, server, policyFile string) (*offline, error)
 		return nil, err
 	}
 	return &offline{layout: l, log: log, j: j, sy: sy}, nil
+}
+
+// replaceJournal moves an unusable journal aside (kept for inspection, never
+// deleted) and starts an empty one; `sync --full` then reconciles by the
+// load-time rules, which need no journal.
+func replaceJournal(l cachedir.Layout, log *zap.Logger, cause error) (*journal.Journal, error) {
+	aside := fmt.Sprintf("%s.damaged-%s", l.Journal(), time.Now().UTC().Format("20060102T150405"))
+	if err := os.Rename(l.Journal(), aside); err != nil {
+		return nil, fmt.Errorf("journal unusable (%v) and cannot be moved aside: %w", cause, err)
+	}
+	log.Warn("journal unusable: moved aside, reconciling without it", zap.String("moved_to", aside), zap.Error(cause))
+	return journal.Open(l.Journal(), journal.Options{Logger: log})
 }
 
 func (o *offline) close() {

@@ -1,0 +1,151 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"sort"
+	"time"
+
+	"roamfs/journal"
+	"roamfs/policy"
+)
+
+// DecideFull is Windows 2000's load-time rule for a path with no base version
+// (the journal and its bases were lost, or the cache was edited unmounted):
+// last writer wins between cache and server, and a server file missing from the
+// cache is deleted only if it is older than the load time — otherwise another
+// machine wrote it after this one loaded the profile.
+func DecideFull(loadTime time.Time, server, local Version) Decision {
+	switch {
+	case server.Same(local):
+		return Decision{ActNothing, "full: cache and server agree"}
+	case local.Present() && !server.Present():
+		return Decision{ActUpload, "full: only in the cache"}
+	case local.Present() && local.Kind == KindDir && server.Kind == KindDir:
+		return Decision{ActUpload, "full: directory on both sides"}
+	case local.Present() && local.MTime.After(server.MTime):
+		return Decision{ActUpload, "full: cache is newer (last writer wins)"}
+	case local.Present():
+		return Decision{ActKeepServer, "full: server is newer (last writer wins)"}
+	case server.Kind == KindDir:
+		return Decision{ActKeepServer, "full: folders missing from the cache are kept"}
+	case !loadTime.IsZero() && server.MTime.Before(loadTime):
+		return Decision{ActDeleteServer, "full: older than the load time, so deleted here"}
+	default:
+		return Decision{ActKeepServer, "full: written after the load time by another machine"}
+	}
+}
+
+// DecideMirror is NT 4.0's Xcopy mirror: the server becomes a copy of the cache,
+// whatever another machine wrote. It exists for single-machine users and to
+// show the data loss the merge rules prevent.
+func DecideMirror(server, local Version) Decision {
+	switch {
+	case server.Same(local):
+		return Decision{ActNothing, "mirror: same"}
+	case !local.Present():
+		return Decision{ActDeleteServer, "mirror: not in the cache"}
+	default:
+		return Decision{ActUpload, "mirror: cache differs"}
+	}
+}
+
+// PlanFull decides every path of the cache, the base and the server: the
+// journal mode's decision where a base exists, DecideFull where none does, or
+// DecideMirror for every path in mirror mode.
+func (s *Syncer) PlanFull(ctx context.Context, loadTime time.Time) (*Plan, error) {
+	all := map[string]*Step{}
+	get := func(p string) *Step {
+		if all[p] == nil {
+			all[p] = &Step{Path: p}
+		}
+		return all[p]
+	}
+	if err := s.walkServer(ctx, func(p string, v Version) { get(p).Server = v }); err != nil {
+		return nil, err
+	}
+	err := s.local.walk("", func(p string, v Version) error {
+		if !s.roams(p) {
+			if v.Kind == KindDir {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		get(p).Local = v
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("walk cache: %w", err)
+	}
+	hasBase := map[string]bool{}
+	err = s.cfg.Journal.Bases("", func(p string, b journal.Base) error {
+		if s.roams(p) {
+			get(p).Base = fromBase(b, true)
+			hasBase[p] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read bases: %w", err)
+	}
+	plan := &Plan{Through: s.cfg.Journal.LastSeq()}
+	mirror := s.cfg.Policy.MergeMode == policy.MergeModeMirror
+	for _, st := range all {
+		switch {
+		case st.Local.Kind == KindOther:
+			continue
+		case mirror:
+			st.Intent, st.Decision = IntentWrite, DecideMirror(st.Server, st.Local)
+		case hasBase[st.Path]:
+			st.Intent = IntentOf(st.Base, st.Local)
+			st.Decision = DecideLogoff(st.Intent, st.Base, st.Server, st.Local)
+		default:
+			st.Intent, st.Decision = IntentWrite, DecideFull(loadTime, st.Server, st.Local)
+		}
+		if st.Action != ActNothing || st.Intent != IntentNone {
+			plan.Steps = append(plan.Steps, *st)
+		}
+	}
+	sort.Slice(plan.Steps, func(i, j int) bool { return plan.Steps[i].Path < plan.Steps[j].Path })
+	return plan, s.checkMassDelete(plan, len(all))
+}
+
+// ErrMassDelete holds a sync that would delete more of the server than the
+// MassDeletePercent policy allows: a damaged or emptied cache must not empty
+// the server copy.
+type ErrMassDelete struct {
+	Deletes, Total, Percent int
+}
+
+func (e *ErrMassDelete) Error() string {
+	return fmt.Sprintf("this sync would delete %d of the server's %d entries, more than MassDeletePercent (%d%%); nothing was changed. "+
+		"Check the cache; if the deletions are intended, run `roamfs sync --full --force`", e.Deletes, e.Total, e.Percent)
+}
+
+func (s *Syncer) checkMassDelete(plan *Plan, total int) error {
+	if s.cfg.AllowMassDelete || total == 0 {
+		return nil
+	}
+	dels := 0
+	for _, st := range plan.Steps {
+		if st.Action == ActDeleteServer {
+			dels++
+		}
+	}
+	pct := s.cfg.Policy.MassDeletePercent
+	if dels > 10 && dels*100 > pct*total {
+		return &ErrMassDelete{Deletes: dels, Total: total, Percent: pct}
+	}
+	return nil
+}
+
+// Full reconciles the whole profile without relying on the journal (see
+// PlanFull) and marks everything journaled so far as synced.
+func (s *Syncer) Full(ctx context.Context, loadTime time.Time) (Result, error) {
+	plan, err := s.PlanFull(ctx, loadTime)
+	if err != nil {
+		return Result{Time: time.Now(), Error: err.Error()}, err
+	}
+	return s.Apply(ctx, plan)
+}
