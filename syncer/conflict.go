@@ -33,18 +33,18 @@ func (s *Syncer) resolveConflict(ctx context.Context, st Step) (Version, error) 
 	log := s.log.With(zap.Int("event_id", EventConflict), zap.String("path", st.Path), zap.String("rule", st.Rule))
 	if st.Action == ActConflictLocal {
 		if copies && st.Server.Kind == KindFile {
-			cp := ConflictName(st.Path, s.serverHost(ctx), st.Server.MTime)
-			if err := s.copyOnServer(ctx, st.Path, cp); err != nil {
+			cp := ConflictName(st.ServerPath, s.serverHost(ctx), st.Server.MTime)
+			if err := s.copyOnServer(ctx, st.ServerPath, cp); err != nil {
 				return Version{}, err
 			}
 			log = log.With(zap.String("copy", cp))
 		}
-		v, err := s.upload(ctx, st.Path, st.Path, st.Server)
+		v, err := s.upload(ctx, st.Path, st.ServerPath, st.Server)
 		log.Warn("conflict: both machines changed this path; this machine's newer version is on the server")
 		return v, err
 	}
 	if copies && st.Local.Kind == KindFile {
-		cp := ConflictName(st.Path, s.cfg.Host, st.Local.MTime)
+		cp := ConflictName(st.ServerPath, s.cfg.Host, st.Local.MTime)
 		if _, err := s.upload(ctx, st.Path, cp, Version{}); err != nil {
 			return Version{}, err
 		}

@@ -14,6 +14,7 @@ const (
 	EventKeptServer       = 1531 // roamfs: a newer write beat our delete
 	EventReplayingJournal = 1532 // roamfs: unsynced changes of an earlier session found at logon
 	EventKeptLocal        = 1533 // roamfs: a cache file unknown to server and base kept and journaled
+	EventCaseClash        = 1534 // roamfs: names differing only in case: left untouched
 )
 
 // ServerMetaName is roamfs' own file in the server copy, never profile data.

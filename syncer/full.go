@@ -3,11 +3,9 @@ package syncer
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"sort"
 	"time"
 
-	"roamfs/journal"
 	"roamfs/policy"
 )
 
@@ -55,49 +53,19 @@ func DecideMirror(server, local Version) Decision {
 // journal mode's decision where a base exists, DecideFull where none does, or
 // DecideMirror for every path in mirror mode.
 func (s *Syncer) PlanFull(ctx context.Context, loadTime time.Time) (*Plan, error) {
-	all := map[string]*Step{}
-	get := func(p string) *Step {
-		if all[p] == nil {
-			all[p] = &Step{Path: p}
-		}
-		return all[p]
-	}
-	if err := s.walkServer(ctx, func(p string, v Version) { get(p).Server = v }); err != nil {
+	v, err := s.gather(ctx)
+	if err != nil {
 		return nil, err
-	}
-	err := s.local.walk("", func(p string, v Version) error {
-		if !s.roams(p) {
-			if v.Kind == KindDir {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		get(p).Local = v
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("walk cache: %w", err)
-	}
-	hasBase := map[string]bool{}
-	err = s.cfg.Journal.Bases("", func(p string, b journal.Base) error {
-		if s.roams(p) {
-			get(p).Base = fromBase(b, true)
-			hasBase[p] = true
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read bases: %w", err)
 	}
 	plan := &Plan{Through: s.cfg.Journal.LastSeq()}
 	mirror := s.cfg.Policy.MergeMode == policy.MergeModeMirror
-	for _, st := range all {
+	for k, st := range v.steps {
 		switch {
-		case st.Local.Kind == KindOther:
+		case v.blocked(k) || st.Local.Kind == KindOther:
 			continue
 		case mirror:
 			st.Intent, st.Decision = IntentWrite, DecideMirror(st.Server, st.Local)
-		case hasBase[st.Path]:
+		case v.hasBase[k]:
 			st.Intent = IntentOf(st.Base, st.Local)
 			st.Decision = DecideLogoff(st.Intent, st.Base, st.Server, st.Local)
 		default:
@@ -108,7 +76,7 @@ func (s *Syncer) PlanFull(ctx context.Context, loadTime time.Time) (*Plan, error
 		}
 	}
 	sort.Slice(plan.Steps, func(i, j int) bool { return plan.Steps[i].Path < plan.Steps[j].Path })
-	return plan, s.checkMassDelete(plan, len(all))
+	return plan, s.checkMassDelete(plan, len(v.steps))
 }
 
 // ErrMassDelete holds a sync that would delete more of the server than the

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path"
 	"sort"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"roamfs/journal"
+	"roamfs/store"
 )
 
 // Result sums up a sync.
@@ -66,7 +66,7 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (Result, error) {
 			files = append(files, st)
 		}
 	}
-	sort.Slice(dels, func(i, j int) bool { return dels[i].Path > dels[j].Path })
+	sort.Slice(dels, func(i, j int) bool { return dels[i].ServerPath > dels[j].ServerPath })
 	for _, st := range dels {
 		if err := s.applyStep(ctx, st, &res, b); err != nil {
 			return fail(err)
@@ -153,40 +153,43 @@ func (s *Syncer) parallel(ctx context.Context, steps []Step, res *Result, b *bas
 
 func (s *Syncer) applyStep(ctx context.Context, st Step, res *Result, b *baseUpdate) error {
 	log := s.log.With(zap.String("path", st.Path), zap.String("action", st.Action.String()), zap.String("rule", st.Rule))
+	k := s.key(st.Path)
 	switch st.Action {
 	case ActNothing:
-		b.put(st.Path, st.Server)
+		if st.ServerPath != "" { // "" = left untouched (case clash): no base either
+			b.put(k, st.Server)
+		}
 	case ActUpload:
-		v, err := s.upload(ctx, st.Path, st.Path, st.Server)
+		v, err := s.upload(ctx, st.Path, st.ServerPath, st.Server)
 		if err != nil {
 			return err
 		}
 		res.Uploaded++
-		b.put(st.Path, v)
+		b.put(k, v)
 	case ActDeleteServer:
-		err := s.cfg.Store.Remove(ctx, st.Path)
+		err := s.cfg.Store.Remove(ctx, st.ServerPath)
 		if isNotEmpty(err) {
 			log.Info("directory deleted here got new files elsewhere: kept", zap.Int("event_id", EventKeptServer))
 			res.Kept++
-			b.put(st.Path, st.Server)
+			b.put(k, st.Server)
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("delete %s on server: %w", st.Path, err)
+			return fmt.Errorf("delete %s on server: %w", st.ServerPath, err)
 		}
 		res.Deleted++
-		b.put(st.Path, Version{})
+		b.put(k, Version{})
 	case ActKeepServer:
 		log.Info("kept the server's newer version of a path deleted here", zap.Int("event_id", EventKeptServer))
 		res.Kept++
-		b.put(st.Path, st.Server)
+		b.put(k, st.Server)
 	case ActConflictLocal, ActConflictServer:
 		v, err := s.resolveConflict(ctx, st)
 		if err != nil {
 			return err
 		}
 		res.Conflicts++
-		b.put(st.Path, v)
+		b.put(k, v)
 	}
 	log.Debug("applied")
 	return nil
@@ -269,6 +272,5 @@ func (s *Syncer) ensureParents(ctx context.Context, rel string) error {
 }
 
 func isNotEmpty(err error) bool {
-	return err != nil && (errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) ||
-		strings.Contains(err.Error(), "directory not empty"))
+	return err != nil && (errors.Is(err, store.ErrNotEmpty) || errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST))
 }

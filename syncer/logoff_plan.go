@@ -8,14 +8,17 @@ import (
 	"sort"
 	"time"
 
+	"go.uber.org/zap"
+
 	"roamfs/journal"
 	"roamfs/policy"
 )
 
 // Step is one path's decision with the inputs that led to it.
 type Step struct {
-	Path   string
-	Intent Intent
+	Path       string // the cache's spelling
+	ServerPath string // the server's spelling (differs only in case)
+	Intent     Intent
 	Decision
 	Base, Server, Local Version
 }
@@ -37,20 +40,21 @@ func (s *Syncer) PlanLogoff(ctx context.Context) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	cand := map[string]bool{}
-	for p := range pd.paths {
+	s.names.reset()
+	cand := map[string]string{} // key → cache spelling
+	for _, p := range pd.spelling {
 		if err := s.expand(p, cand); err != nil {
 			return nil, err
 		}
 	}
 	plan := &Plan{Through: pd.through}
-	names := make([]string, 0, len(cand))
-	for p := range cand {
-		names = append(names, p)
+	keys := make([]string, 0, len(cand))
+	for k := range cand {
+		keys = append(keys, k)
 	}
-	sort.Strings(names)
-	for _, p := range names {
-		st, err := s.decideLogoffPath(ctx, p)
+	sort.Strings(keys)
+	for _, k := range keys {
+		st, err := s.decideLogoffPath(ctx, cand[k])
 		if err != nil {
 			return nil, err
 		}
@@ -61,11 +65,11 @@ func (s *Syncer) PlanLogoff(ctx context.Context) (*Plan, error) {
 	return plan, nil
 }
 
-func (s *Syncer) expand(p string, cand map[string]bool) error {
+func (s *Syncer) expand(p string, cand map[string]string) error {
 	if !s.roams(p) {
 		return nil
 	}
-	cand[p] = true
+	cand[s.key(p)] = p
 	v, err := s.local.stat(p)
 	if err != nil {
 		return fmt.Errorf("stat cache %s: %w", p, err)
@@ -75,16 +79,16 @@ func (s *Syncer) expand(p string, cand map[string]bool) error {
 			if !s.roams(c) {
 				return fs.SkipDir
 			}
-			cand[c] = true
+			cand[s.key(c)] = c
 			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("walk cache %s: %w", p, err)
 		}
 	}
-	return s.cfg.Journal.Bases(p, func(c string, _ journal.Base) error {
-		if s.roams(c) {
-			cand[c] = true
+	return s.cfg.Journal.Bases(s.key(p), func(k string, _ journal.Base) error {
+		if _, ok := cand[k]; !ok && s.roams(k) {
+			cand[k] = k // gone from the cache: any spelling will do
 		}
 		return nil
 	})
@@ -92,7 +96,18 @@ func (s *Syncer) expand(p string, cand map[string]bool) error {
 
 func (s *Syncer) decideLogoffPath(ctx context.Context, p string) (Step, error) {
 	st := Step{Path: p}
-	b, ok, err := s.cfg.Journal.Base(p)
+	sp, clash, err := s.serverPath(ctx, p)
+	if err != nil {
+		return st, err
+	}
+	if clash {
+		s.log.Warn("the server spells this path twice, differing only in case; left untouched",
+			zap.Int("event_id", EventCaseClash), zap.String("path", p))
+		st.Decision = Decision{ActNothing, "names differing only in case on the server: left untouched"}
+		return st, nil
+	}
+	st.ServerPath = sp
+	b, ok, err := s.cfg.Journal.Base(s.key(p))
 	if err != nil {
 		return st, fmt.Errorf("base of %s: %w", p, err)
 	}
@@ -100,7 +115,7 @@ func (s *Syncer) decideLogoffPath(ctx context.Context, p string) (Step, error) {
 	if st.Local, err = s.local.stat(p); err != nil {
 		return st, fmt.Errorf("stat cache %s: %w", p, err)
 	}
-	if st.Server, err = s.serverStat(ctx, p); err != nil {
+	if st.Server, err = s.serverStat(ctx, sp); err != nil {
 		return st, err
 	}
 	if st.Local.Kind == KindOther {

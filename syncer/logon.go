@@ -85,48 +85,21 @@ func (s *Syncer) serverEmpty(ctx context.Context) (bool, error) {
 
 // planLogon decides every path the server, the cache or the base knows.
 func (s *Syncer) planLogon(ctx context.Context, pd *pending) ([]Step, error) {
-	all := map[string]*Step{}
-	get := func(p string) *Step {
-		st := all[p]
-		if st == nil {
-			st = &Step{Path: p}
-			all[p] = st
-		}
-		return st
-	}
-	err := s.walkServer(ctx, func(p string, v Version) { get(p).Server = v })
+	v, err := s.gather(ctx)
 	if err != nil {
 		return nil, err
 	}
-	err = s.local.walk("", func(p string, v Version) error {
-		if isTemp(p) {
-			s.local.remove(p) // left by a copy interrupted by a crash
-			return nil
+	steps := make([]Step, 0, len(v.steps))
+	for k, st := range v.steps {
+		if v.blocked(k) {
+			st.Decision = Decision{ActNothing, "names differing only in case: left untouched"}
+			st.ServerPath = ""
+		} else {
+			st.Decision = DecideLogon(pd.covers(k), st.Base, st.Server, st.Local)
 		}
-		if !s.roams(p) {
-			return fs.SkipDir
-		}
-		get(p).Local = v
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("walk cache: %w", err)
-	}
-	err = s.cfg.Journal.Bases("", func(p string, b journal.Base) error {
-		if s.roams(p) {
-			get(p).Base = fromBase(b, true)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read bases: %w", err)
-	}
-	steps := make([]Step, 0, len(all))
-	for _, st := range all {
-		st.Decision = DecideLogon(pd.covers(st.Path), st.Base, st.Server, st.Local)
 		steps = append(steps, *st)
 	}
-	sort.Slice(steps, func(i, j int) bool { return steps[i].Path < steps[j].Path })
+	sort.Slice(steps, func(i, j int) bool { return s.key(steps[i].Path) < s.key(steps[j].Path) })
 	return steps, nil
 }
 
@@ -165,7 +138,7 @@ func (s *Syncer) applyLogon(ctx context.Context, steps []Step, res *LogonResult)
 			return fmt.Errorf("delete %s from cache: %w", st.Path, err)
 		}
 		res.DeletedLocal++
-		del = append(del, st.Path)
+		del = append(del, s.key(st.Path))
 	}
 	var kept []journal.Record
 	for _, st := range steps {
@@ -174,13 +147,15 @@ func (s *Syncer) applyLogon(ctx context.Context, steps []Step, res *LogonResult)
 			if err := s.local.mkdir(st.Path, st.Server); err != nil {
 				return fmt.Errorf("create folder %s in cache: %w", st.Path, err)
 			}
-			set[st.Path] = st.Server.base()
+			set[s.key(st.Path)] = st.Server.base()
 		case st.Action == ActDownload:
 			files = append(files, st)
+		case st.Action == ActNothing && st.ServerPath == "":
+			// left untouched
 		case st.Action == ActNothing && st.Server.Present():
-			set[st.Path] = st.Server.base()
+			set[s.key(st.Path)] = st.Server.base()
 		case st.Action == ActNothing && !st.Server.Present() && st.Base.Present() && !st.Local.Present():
-			del = append(del, st.Path)
+			del = append(del, s.key(st.Path))
 		case st.Action == ActKeepLocal:
 			s.log.Warn("a cache file unknown to the server and to the last sync is kept and will be uploaded",
 				zap.Int("event_id", EventKeptLocal), zap.String("path", st.Path))
@@ -190,7 +165,7 @@ func (s *Syncer) applyLogon(ctx context.Context, steps []Step, res *LogonResult)
 	}
 	done, err := s.downloadAll(ctx, files)
 	for p, v := range done {
-		set[p] = v.base()
+		set[s.key(p)] = v.base()
 	}
 	res.Downloaded += len(done)
 	if err != nil {
@@ -220,7 +195,7 @@ func (s *Syncer) downloadAll(ctx context.Context, files []Step) (map[string]Vers
 	for range s.cfg.Workers {
 		wg.Go(func() {
 			for st := range next {
-				v, err := s.download(ctx, st.Path, st.Server)
+				v, err := s.download(ctx, st, st.Server)
 				mu.Lock()
 				if err != nil && first == nil {
 					first = err
@@ -239,14 +214,15 @@ func (s *Syncer) downloadAll(ctx context.Context, files []Step) (map[string]Vers
 	return done, first
 }
 
-func (s *Syncer) download(ctx context.Context, p string, v Version) (Version, error) {
+func (s *Syncer) download(ctx context.Context, st Step, v Version) (Version, error) {
+	p := st.Path
 	if v.Kind == KindSymlink {
 		return v, s.local.symlink(p, v)
 	}
 	if v.Kind != KindFile {
 		return v, nil
 	}
-	r, info, err := s.cfg.Store.Open(ctx, p)
+	r, info, err := s.cfg.Store.Open(ctx, st.ServerPath)
 	if err != nil {
 		return v, fmt.Errorf("download %s: %w", p, err)
 	}

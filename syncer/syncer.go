@@ -33,6 +33,7 @@ type Syncer struct {
 	cfg   Config
 	local *local
 	log   *zap.Logger
+	names serverNames
 }
 
 // New opens the cache's profile directory for syncing.
@@ -74,18 +75,20 @@ func (s *Syncer) roams(rel string) bool {
 // pending is the set of paths with journaled, unsynced intent. A touched
 // directory (created, renamed) covers its whole subtree.
 type pending struct {
-	through uint64
-	paths   map[string]bool
+	through  uint64
+	paths    map[string]bool   // by key
+	spelling map[string]string // key → the cache's spelling
 }
 
 func (s *Syncer) loadPending() (*pending, error) {
-	pd := &pending{paths: map[string]bool{}}
+	pd := &pending{paths: map[string]bool{}, spelling: map[string]string{}}
 	err := s.cfg.Journal.Scan(false, func(r journal.Record) error {
 		pd.through = r.Seq
 		for _, p := range []string{r.Path, r.OldPath} {
 			p = strings.Trim(p, "/")
 			if p != "" {
-				pd.paths[p] = true
+				pd.paths[s.key(p)] = true
+				pd.spelling[s.key(p)] = p
 			}
 		}
 		return nil
@@ -96,9 +99,9 @@ func (s *Syncer) loadPending() (*pending, error) {
 	return pd, nil
 }
 
-// covers reports whether rel or one of its ancestors has a pending change, or
+// covers reports whether key k or one of its ancestors has a pending change, or
 // rel is an ancestor of one (a directory holding pending work is never removed).
-func (pd *pending) covers(rel string) bool {
+func (pd *pending) covers(rel string) bool { // rel is a key
 	for p := rel; p != "." && p != ""; p = path.Dir(p) {
 		if pd.paths[p] {
 			return true

@@ -1,0 +1,203 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"go.uber.org/zap"
+
+	"roamfs/journal"
+	"roamfs/store"
+)
+
+// Windows profiles are case-insensitive: with CaseInsensitive (the default)
+// "Desktop/a.txt" and "desktop/A.TXT" are one path in every comparison with the
+// server. Paths are compared by key; each side keeps its own spelling; bases
+// are stored under the key.
+
+// key is the identity of a path for comparisons.
+func (s *Syncer) key(p string) string {
+	if s.cfg.Policy.CaseInsensitive {
+		return strings.ToLower(p)
+	}
+	return p
+}
+
+// view is every path known to the server, the cache or the base, by key.
+type view struct {
+	steps     map[string]*Step
+	ambiguous map[string]bool // keys the server (or cache) spells twice
+	hasBase   map[string]bool
+}
+
+func (v *view) get(k string) *Step {
+	st := v.steps[k]
+	if st == nil {
+		st = &Step{}
+		v.steps[k] = st
+	}
+	return st
+}
+
+// blocked reports whether k or an ancestor is spelled twice: such paths are
+// left untouched on both sides.
+func (v *view) blocked(k string) bool {
+	for p := k; p != "." && p != ""; p = path.Dir(p) {
+		if v.ambiguous[p] {
+			return true
+		}
+	}
+	return false
+}
+
+// gather walks the server, the cache and the bases.
+func (s *Syncer) gather(ctx context.Context) (*view, error) {
+	v := &view{steps: map[string]*Step{}, ambiguous: map[string]bool{}, hasBase: map[string]bool{}}
+	err := s.walkServer(ctx, func(p string, sv Version) {
+		k := s.key(p)
+		st := v.get(k)
+		if st.ServerPath != "" {
+			v.ambiguous[k] = true
+		}
+		st.ServerPath, st.Server = p, sv
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = s.local.walk("", func(p string, lv Version) error {
+		if isTemp(p) {
+			s.local.remove(p) // left by a copy interrupted by a crash
+			return nil
+		}
+		if !s.roams(p) {
+			if lv.Kind == KindDir {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		k := s.key(p)
+		st := v.get(k)
+		if st.Path != "" {
+			v.ambiguous[k] = true
+		}
+		st.Path, st.Local = p, lv
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("walk cache: %w", err)
+	}
+	err = s.cfg.Journal.Bases("", func(p string, b journal.Base) error {
+		if s.roams(p) {
+			v.get(p).Base = fromBase(b, true)
+			v.hasBase[p] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read bases: %w", err)
+	}
+	// A path one side lacks takes the other's spelling under its parent's
+	// spelling on this side; parents sort before their children.
+	keys := make([]string, 0, len(v.steps))
+	for k := range v.steps {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		st := v.steps[k]
+		name := path.Base(st.ServerPath)
+		if st.Path == "" && st.ServerPath == "" {
+			name = path.Base(k)
+		} else if st.ServerPath == "" {
+			name = path.Base(st.Path)
+		}
+		parent := v.steps[path.Dir(k)]
+		if st.Path == "" {
+			st.Path = joinUnder(parent, func(p *Step) string { return p.Path }, name)
+		}
+		if st.ServerPath == "" {
+			st.ServerPath = joinUnder(parent, func(p *Step) string { return p.ServerPath }, name)
+		}
+	}
+	for k := range v.ambiguous {
+		s.log.Warn("the profile holds names that differ only in case; they are left untouched",
+			zap.Int("event_id", EventCaseClash), zap.String("path", k))
+	}
+	return v, nil
+}
+
+func joinUnder(parent *Step, spelling func(*Step) string, name string) string {
+	if parent == nil {
+		return name
+	}
+	return path.Join(spelling(parent), name)
+}
+
+// serverNames resolves the server's spelling of paths one directory listing at
+// a time, for a logoff that does not walk the whole server copy.
+type serverNames struct {
+	mu   sync.Mutex
+	dirs map[string]map[string][]string // server dir → key of name → spellings
+}
+
+func (n *serverNames) reset() {
+	n.mu.Lock()
+	n.dirs = nil
+	n.mu.Unlock()
+}
+
+// serverPath returns the server's spelling of the local path p, and whether the
+// server spells some component of it twice.
+func (s *Syncer) serverPath(ctx context.Context, p string) (string, bool, error) {
+	if !s.cfg.Policy.CaseInsensitive {
+		return p, false, nil
+	}
+	parts := strings.Split(p, "/")
+	cur := ""
+	for i, name := range parts {
+		names, err := s.listServerDir(ctx, cur)
+		if err != nil {
+			return "", false, err
+		}
+		switch m := names[strings.ToLower(name)]; len(m) {
+		case 0: // absent from here down: keep the cache's spelling
+			return path.Join(append([]string{cur}, parts[i:]...)...), false, nil
+		case 1:
+			cur = path.Join(cur, m[0])
+		default:
+			return "", true, nil
+		}
+	}
+	return cur, false, nil
+}
+
+func (s *Syncer) listServerDir(ctx context.Context, dir string) (map[string][]string, error) {
+	s.names.mu.Lock()
+	defer s.names.mu.Unlock()
+	if m, ok := s.names.dirs[dir]; ok {
+		return m, nil
+	}
+	m := map[string][]string{}
+	err := s.cfg.Store.Walk(ctx, dir, func(i store.Info) error {
+		k := strings.ToLower(path.Base(i.Path))
+		m[k] = append(m[k], path.Base(i.Path))
+		if i.Kind == store.KindDir {
+			return fs.SkipDir
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("list %s on server: %w", dir, err)
+	}
+	if s.names.dirs == nil {
+		s.names.dirs = map[string]map[string][]string{}
+	}
+	s.names.dirs[dir] = m
+	return m, nil
+}
