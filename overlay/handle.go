@@ -18,6 +18,7 @@ type Handle struct {
 	p        *Profile
 	fd       int
 	writable bool
+	hive     bool // a writable handle on a hive file: counted by the hive gate
 
 	mu       sync.Mutex
 	lastSize int64 // size and mtime when last journaled, to recognise a handle that wrote nothing
@@ -37,21 +38,33 @@ func (p *Profile) Open(rel string, flags int) (*Handle, error) {
 	}
 	defer done()
 	flags &^= unix.O_CREAT | unix.O_EXCL
+	hive := accessWrites(flags) && p.pol.IsHive(rel)
+	if hive {
+		p.hives.enter()
+	}
 	fd, err := unix.Openat(dirfd, name, flags|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		var h *Handle
+		if h, err = p.newHandle(fd, flags); err == nil {
+			h.hive = hive
+			return p.opened(h, rel, flags)
+		}
 	}
-	h, err := p.newHandle(fd, flags)
-	if err != nil {
-		return nil, err
+	if hive {
+		p.hives.leave()
 	}
+	return nil, err
+}
+
+// opened journals a handle opened for writing before the open is acknowledged.
+func (p *Profile) opened(h *Handle, rel string, flags int) (*Handle, error) {
 	if h.writable {
 		op := journal.OpWrite
 		if flags&unix.O_TRUNC != 0 {
 			op = journal.OpTruncate
 		}
 		if err := p.record(op, rel, "", h.lastSize); err != nil {
-			unix.Close(fd)
+			h.Release("")
 			return nil, err
 		}
 	}
@@ -66,23 +79,28 @@ func (p *Profile) Create(rel string, flags int, mode uint32, o *Owner) (*Handle,
 		return nil, st, err
 	}
 	defer done()
+	hive := p.pol.IsHive(rel)
+	if hive {
+		p.hives.enter()
+	}
 	fd, err := unix.Openat(dirfd, name, flags|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, mode)
 	if err != nil {
+		if hive {
+			p.hives.leave()
+		}
 		return nil, st, err
 	}
-	if err := p.chown(dirfd, name, o); err != nil {
-		unix.Close(fd)
-		return nil, st, err
-	}
-	h, err := p.newHandle(fd, flags)
+	h := &Handle{p: p, fd: fd, writable: accessWrites(flags), hive: hive}
+	err = p.chown(dirfd, name, o)
 	if err == nil {
 		err = unix.Fstat(fd, &st)
 	}
 	if err == nil {
+		h.lastSize, h.lastMtim = st.Size, st.Mtim
 		err = p.record(journal.OpCreate, rel, "", st.Size)
 	}
 	if err != nil {
-		unix.Close(fd)
+		h.Release("")
 		return nil, st, err
 	}
 	return h, st, nil
@@ -177,6 +195,9 @@ func (h *Handle) Release(rel string) error {
 	}
 	if cerr := unix.Close(h.fd); err == nil {
 		err = cerr
+	}
+	if h.hive {
+		h.p.hives.leave()
 	}
 	return err
 }

@@ -45,6 +45,7 @@ type Profile struct {
 	session string
 	log     *zap.Logger
 	asRoot  bool
+	hives   *hiveGate
 }
 
 // New opens the profile rooted at dir. The journal receives a record for every
@@ -60,7 +61,7 @@ func New(dir string, j Journal, pol *policy.Policy, session string, log *zap.Log
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Profile{root: dir, rootFd: fd, j: j, pol: pol, session: session, log: log, asRoot: unix.Geteuid() == 0}, nil
+	return &Profile{root: dir, rootFd: fd, j: j, pol: pol, session: session, log: log, asRoot: unix.Geteuid() == 0, hives: newHiveGate()}, nil
 }
 
 // Root is the cache directory the profile is served from.

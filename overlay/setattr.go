@@ -78,6 +78,10 @@ func (p *Profile) truncate(rel string, dirfd int, name string, h *Handle, size i
 	if h != nil {
 		return h.Truncate(rel, size)
 	}
+	if p.pol.IsHive(rel) {
+		p.hives.enter()
+		defer p.hives.leave()
+	}
 	fd, err := unix.Openat(dirfd, name, unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return err

@@ -8,18 +8,30 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 )
 
 // Put implements Store.
 func (d *Dir) Put(ctx context.Context, rel string, r io.Reader, mode fs.FileMode, mtime time.Time) error {
-	if err := d.put(ctx, rel, r, mode, mtime); err != nil {
+	if err := d.put(ctx, rel, tempName(), r, mode, mtime); err != nil {
 		return opError(OpPut, rel, err)
 	}
 	return nil
 }
 
-func (d *Dir) put(ctx context.Context, rel string, r io.Reader, mode fs.FileMode, mtime time.Time) error {
+// PutVia implements Store.
+func (d *Dir) PutVia(ctx context.Context, rel, tmp string, r io.Reader, mode fs.FileMode, mtime time.Time) error {
+	if tmp == "" || strings.ContainsAny(tmp, "/\\\x00") || tmp == "." || tmp == ".." {
+		return opError(OpPut, rel, fmt.Errorf("temporary name %q: %w", tmp, ErrInvalidPath))
+	}
+	if err := d.put(ctx, rel, tmp, r, mode, mtime); err != nil {
+		return opError(OpPut, rel, err)
+	}
+	return nil
+}
+
+func (d *Dir) put(ctx context.Context, rel, tmp string, r io.Reader, mode fs.FileMode, mtime time.Time) error {
 	dir, name, err := d.beginWrite(ctx, rel)
 	if err != nil {
 		return err
@@ -28,7 +40,6 @@ func (d *Dir) put(ctx context.Context, rel string, r io.Reader, mode fs.FileMode
 	if err := refuseDir(dir, name); err != nil {
 		return err
 	}
-	tmp := tempName()
 	// O_EXCL never follows a symlink, so the temporary file is a new inode of ours.
 	f, err := dir.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {

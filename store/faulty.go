@@ -133,6 +133,11 @@ func (f *Faulty) Open(ctx context.Context, rel string) (io.ReadCloser, Info, err
 	return f.Store.Open(ctx, rel)
 }
 
+// PutVia implements Store.
+func (f *Faulty) PutVia(ctx context.Context, rel, tmp string, r io.Reader, mode fs.FileMode, mtime time.Time) error {
+	return f.mutate(OpPut, rel, func() error { return f.Store.PutVia(ctx, rel, tmp, r, mode, mtime) })
+}
+
 func (f *Faulty) Put(ctx context.Context, rel string, r io.Reader, mode fs.FileMode, mtime time.Time) error {
 	return f.mutate(OpPut, rel, func() error { return f.Store.Put(ctx, rel, r, mode, mtime) })
 }

@@ -144,6 +144,10 @@ type Store interface {
 	// wraps ErrIsDir (the caller removes it first); a symlink at rel is replaced,
 	// not followed.
 	Put(ctx context.Context, rel string, r io.Reader, mode fs.FileMode, mtime time.Time) error
+	// PutVia is Put with the caller's temporary name (a bare name in rel's
+	// directory), for files whose upload protocol names it, as Windows names a
+	// hive upload NTUSER.DAT.{GUID}.tmp. An existing file of that name fails.
+	PutVia(ctx context.Context, rel, tmp string, r io.Reader, mode fs.FileMode, mtime time.Time) error
 
 	// Mkdir creates directory rel with mode (ModeBits, not masked by the umask); an
 	// existing directory is not an error and gets mode. Another kind of entry at rel

@@ -67,7 +67,7 @@ func (s *Syncer) PlanFull(ctx context.Context, loadTime time.Time) (*Plan, error
 			st.Intent, st.Decision = IntentWrite, DecideMirror(st.Server, st.Local)
 		case v.hasBase[k]:
 			st.Intent = IntentOf(st.Base, st.Local)
-			st.Decision = DecideLogoff(st.Intent, st.Base, st.Server, st.Local)
+			st.Decision = s.decideWithIntent(*st)
 		default:
 			st.Intent, st.Decision = IntentWrite, DecideFull(loadTime, st.Server, st.Local)
 		}

@@ -160,7 +160,11 @@ func (s *Syncer) applyStep(ctx context.Context, st Step, res *Result, b *baseUpd
 			b.put(k, st.Server)
 		}
 	case ActUpload:
-		v, err := s.upload(ctx, st.Path, st.ServerPath, st.Server)
+		upload := s.upload
+		if s.cfg.Policy.IsHive(st.Path) {
+			upload = s.uploadHive
+		}
+		v, err := upload(ctx, st.Path, st.ServerPath, st.Server)
 		if err != nil {
 			return err
 		}

@@ -123,8 +123,19 @@ func (s *Syncer) decideLogoffPath(ctx context.Context, p string) (Step, error) {
 		return st, nil
 	}
 	st.Intent = IntentOf(st.Base, st.Local)
-	st.Decision = DecideLogoff(st.Intent, st.Base, st.Server, st.Local)
+	st.Decision = s.decideWithIntent(st)
 	return st, nil
+}
+
+// decideWithIntent is the journal mode's decision; the hive has its own stream.
+func (s *Syncer) decideWithIntent(st Step) Decision {
+	if s.cfg.Policy.IsHive(st.Path) {
+		if s.IsMandatory() {
+			return Decision{ActNothing, "hive: mandatory profile, never uploaded"}
+		}
+		return DecideHive(st.Base, st.Server, st.Local)
+	}
+	return DecideLogoff(st.Intent, st.Base, st.Server, st.Local)
 }
 
 func (s *Syncer) serverStat(ctx context.Context, p string) (Version, error) {

@@ -54,7 +54,8 @@ func TestDifferentialRandomOps(t *testing.T) {
 		}
 	}
 
-	g := &gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), start: time.Now()}
+	g := &gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), start: time.Now(), held: map[string][]int{}}
+	t.Cleanup(g.closeHeld) // before the unmount: an open file would keep the mount busy
 	var history []string
 	fail := func(format string, args ...any) {
 		t.Helper()
@@ -88,6 +89,7 @@ func TestDifferentialRandomOps(t *testing.T) {
 			compareTrees(fmt.Sprintf("after operation %d", i))
 		}
 	}
+	g.closeHeld()
 	compareTrees("at the end")
 	t.Logf("operations by kind: %v", counts)
 
@@ -237,6 +239,28 @@ type gen struct {
 	m     model
 	n     int // for names that certainly do not exist
 	start time.Time
+	// held are descriptors kept open across operations, per side (root),
+	// index for index the same file: renames, unlinks and links happen
+	// while files are open, as they do in a desktop session.
+	held map[string][]int
+}
+
+const maxHeld = 4
+
+func (g *gen) nHeld() int {
+	for _, fds := range g.held {
+		return len(fds)
+	}
+	return 0
+}
+
+func (g *gen) closeHeld() {
+	for root, fds := range g.held {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+		delete(g.held, root)
+	}
 }
 
 type fsOp struct {
@@ -390,6 +414,8 @@ func (g *gen) next() fsOp {
 		{7 + removal, g.opUnlink}, {7, g.opMkdir}, {5 + removal/2, g.opRmdir}, {5, g.opChmod},
 		{5, g.opUtimes}, {5, g.opLink}, {5, g.opSymlink}, {10, g.opRead}, {2, g.opReadlink},
 		{4, g.opStat}, {2, g.opReaddir},
+		{3, g.opHeldOpen}, {4, g.opHeldWrite}, {2, g.opHeldRead}, {1, g.opHeldTruncate},
+		{2, g.opHeldStat}, {2, g.opHeldClose},
 	}
 	total := 0
 	for _, k := range kinds {
@@ -659,4 +685,82 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func (g *gen) opHeldOpen() fsOp {
+	if g.nHeld() >= maxHeld {
+		return g.opHeldClose()
+	}
+	p := g.choose(w(85, g.file()), w(5, g.dir()), w(10, g.absentC()))
+	return fsOp{"hopen", "open and hold " + p, func(root string) (string, error) {
+		fd, err := unix.Open(at(root, p), unix.O_RDWR|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return "", err
+		}
+		g.held[root] = append(g.held[root], fd)
+		return fmt.Sprintf("slot %d", len(g.held[root])-1), nil
+	}}
+}
+
+// heldOp runs fn on held descriptor i, or opens one when none is held.
+func (g *gen) heldOp(name, what string, fn func(fd int) (string, error)) fsOp {
+	n := g.nHeld()
+	if n == 0 {
+		return g.opHeldOpen()
+	}
+	i := g.r.IntN(n)
+	return fsOp{name, fmt.Sprintf("%s through held slot %d", what, i), func(root string) (string, error) {
+		return fn(g.held[root][i])
+	}}
+}
+
+func (g *gen) opHeldWrite() fsOp {
+	off, data := g.r.Int64N(20000), g.data(8192)
+	return g.heldOp("hwrite", fmt.Sprintf("pwrite %d+%d", off, len(data)), func(fd int) (string, error) {
+		n, err := unix.Pwrite(fd, data, off)
+		return fmt.Sprintf("wrote %d", n), err
+	})
+}
+
+func (g *gen) opHeldRead() fsOp {
+	off, n := g.r.Int64N(20000), 1+g.r.IntN(16384)
+	return g.heldOp("hread", fmt.Sprintf("pread %d+%d", off, n), func(fd int) (string, error) {
+		buf := make([]byte, n)
+		got, err := unix.Pread(fd, buf, off)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%d bytes sha256 %x", got, sha256.Sum256(buf[:got])), nil
+	})
+}
+
+func (g *gen) opHeldTruncate() fsOp {
+	size := g.r.Int64N(20000)
+	return g.heldOp("htruncate", fmt.Sprintf("ftruncate %d", size), func(fd int) (string, error) {
+		return "", unix.Ftruncate(fd, size)
+	})
+}
+
+func (g *gen) opHeldStat() fsOp {
+	return g.heldOp("hstat", "fstat", func(fd int) (string, error) {
+		var st unix.Stat_t
+		if err := unix.Fstat(fd, &st); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("mode %o size %d nlink %d", st.Mode, st.Size, st.Nlink), nil
+	})
+}
+
+func (g *gen) opHeldClose() fsOp {
+	n := g.nHeld()
+	if n == 0 {
+		return g.opRead()
+	}
+	i := g.r.IntN(n)
+	return fsOp{"hclose", fmt.Sprintf("close held slot %d", i), func(root string) (string, error) {
+		fds := g.held[root]
+		fd := fds[i]
+		g.held[root] = append(fds[:i:i], fds[i+1:]...)
+		return "", unix.Close(fd)
+	}}
 }

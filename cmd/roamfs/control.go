@@ -55,6 +55,14 @@ func (s *session) startControl() (*http.Server, error) {
 		}
 		json.NewEncoder(w).Encode(planEntries(plan))
 	})
+	mux.HandleFunc("POST /hive/upload", func(w http.ResponseWriter, r *http.Request) {
+		res, err := s.hive.upload(r.Context())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		json.NewEncoder(w).Encode(res)
+	})
 	mux.HandleFunc("POST /logoff", func(w http.ResponseWriter, r *http.Request) {
 		reply := <-s.requestLogoff()
 		json.NewEncoder(w).Encode(reply)

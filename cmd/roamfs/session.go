@@ -43,6 +43,7 @@ type session struct {
 	sy   *syncer.Syncer
 	prof *overlay.Profile
 	srv  *fuse.Server
+	hive *hiveStream
 
 	mu       sync.Mutex
 	waiters  []chan logoffReply // `roamfs logoff` callers waiting for the sync
@@ -125,6 +126,7 @@ func (s *session) logon(ctx context.Context) error {
 	if s.srv, err = gofuse.Mount(s.cfg.mountpoint, s.prof, gofuse.Options{FsName: s.cfg.layout.Dir, Debug: s.cfg.debug}); err != nil {
 		return err
 	}
+	s.hive = s.startHiveStream()
 	now := time.Now()
 	return s.cfg.layout.UpdateStatus(func(st *cachedir.Status) {
 		st.Loaded, st.LastUseTime = true, &now
@@ -153,6 +155,8 @@ func (s *session) serve(ctx context.Context) (logoffReply, error) {
 			s.unmount()
 		}
 	}
+	// The hive goes last, with the logoff sync: stop its own stream first.
+	s.hive.close()
 	return s.logoff(ctx)
 }
 
@@ -214,6 +218,9 @@ func (s *session) requestLogoff() chan logoffReply {
 }
 
 func (s *session) close() {
+	if s.hive != nil {
+		s.hive.close()
+	}
 	if s.prof != nil {
 		s.prof.Close()
 	}

@@ -1,0 +1,259 @@
+package syncer
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+
+	"roamfs/journal"
+	"roamfs/store"
+)
+
+// The registry hive travels on its own stream (Windows 7's background upload
+// of NTUSER.DAT while the user is logged on): never merged, whole files only,
+// written to the server as NTUSER.DAT.{GUID}.tmp, flushed and renamed over
+// NTUSER.DAT. The newer hive wins, as on Windows.
+
+// Hive events, in the spirit of the User Profile Service's operational
+// events for background registry upload.
+const (
+	EventHiveUploadStarted   = 51
+	EventHiveUploadSucceeded = 52
+	EventHiveUploadFailed    = 53
+	EventHiveMandatory       = 54
+)
+
+// MandatoryHive marks a mandatory profile: its hive is never uploaded.
+const MandatoryHive = "NTUSER.MAN"
+
+// HiveSource takes consistent copies of a hive that programs may be writing
+// through the mount (overlay.Profile.SnapshotHive).
+type HiveSource interface {
+	SnapshotHive(rel, dst string, wait time.Duration) (int64, time.Time, error)
+}
+
+// HiveResult is the outcome of one background upload.
+type HiveResult struct {
+	Time     time.Time `json:"time"`
+	Uploaded []string  `json:"uploaded"`
+	Skipped  []string  `json:"skipped,omitempty"` // with the reason
+}
+
+// DecideHive: the hive is uploaded when it changed since it was last uploaded
+// (its base) and is newer than the server's; otherwise the server's stays.
+func DecideHive(base, server, local Version) Decision {
+	switch {
+	case !local.Present():
+		return Decision{ActNothing, "hive: not in the cache"}
+	case local.Same(server):
+		return Decision{ActNothing, "hive: server already has it"}
+	case local.Same(base):
+		return Decision{ActNothing, "hive: unchanged since its last upload"}
+	case !server.Present() || local.MTime.After(server.MTime):
+		return Decision{ActUpload, "hive: newer hive wins"}
+	default:
+		return Decision{ActKeepServer, "hive: the server's hive is newer (last writer wins)"}
+	}
+}
+
+// IsMandatory reports whether the cache holds a mandatory profile.
+func (s *Syncer) IsMandatory() bool {
+	v, _ := s.local.stat(MandatoryHive)
+	return v.Present()
+}
+
+func hiveMetaKey(k string) string { return "hive-seq/" + k }
+
+// hiveDirty reports whether the journal holds a change to hive rel newer than
+// its last upload, and the journal position a snapshot taken now covers.
+func (s *Syncer) hiveDirty(rel string) (bool, uint64, error) {
+	k := s.key(rel)
+	through := s.cfg.Journal.LastSeq()
+	var done uint64
+	if b, ok, err := s.cfg.Journal.Meta(hiveMetaKey(k)); err != nil {
+		return false, 0, err
+	} else if ok && len(b) == 8 {
+		done = binary.BigEndian.Uint64(b)
+	}
+	dirty := false
+	err := s.cfg.Journal.Scan(false, func(r journal.Record) error {
+		if r.Seq > done && (s.key(r.Path) == k || s.key(r.OldPath) == k) {
+			dirty = true
+		}
+		return nil
+	})
+	return dirty, through, err
+}
+
+// UploadHives runs one background upload of every hive file that changed
+// since its last upload. spool is a directory outside the profile for the
+// snapshots.
+func (s *Syncer) UploadHives(ctx context.Context, src HiveSource, spool string) (HiveResult, error) {
+	res := HiveResult{Time: time.Now()}
+	if s.IsMandatory() {
+		s.log.Info("mandatory profile: the hive is never uploaded", zap.Int("event_id", EventHiveMandatory))
+		res.Skipped = append(res.Skipped, MandatoryHive+": mandatory profile")
+		return res, nil
+	}
+	for _, h := range s.cfg.Policy.HiveFiles {
+		rel := s.localHiveName(h)
+		dirty, through, err := s.hiveDirty(rel)
+		if err != nil {
+			return res, err
+		}
+		if !dirty {
+			res.Skipped = append(res.Skipped, rel+": unchanged since its last upload")
+			continue
+		}
+		log := s.log.With(zap.String("hive", rel))
+		log.Info("background upload of the hive started", zap.Int("event_id", EventHiveUploadStarted))
+		up, err := s.backgroundHive(ctx, src, spool, rel, through)
+		if err != nil {
+			log.Error("background upload of the hive failed; the next trigger or logoff tries again",
+				zap.Int("event_id", EventHiveUploadFailed), zap.Error(err))
+			return res, fmt.Errorf("upload %s: %w", rel, err)
+		}
+		log.Info("background upload of the hive succeeded", zap.Int("event_id", EventHiveUploadSucceeded), zap.Bool("uploaded", up))
+		if up {
+			res.Uploaded = append(res.Uploaded, rel)
+		} else {
+			res.Skipped = append(res.Skipped, rel+": the server's hive is newer or the same")
+		}
+	}
+	return res, nil
+}
+
+func (s *Syncer) backgroundHive(ctx context.Context, src HiveSource, spool, rel string, through uint64) (bool, error) {
+	snap := filepath.Join(spool, "hive-snapshot-"+strings.ToLower(path.Base(rel)))
+	defer os.Remove(snap)
+	if _, _, err := src.SnapshotHive(rel, snap, 30*time.Second); err != nil {
+		return false, err
+	}
+	fi, err := os.Lstat(snap)
+	if err != nil {
+		return false, err
+	}
+	local := Version{Kind: KindFile, Size: fi.Size(), MTime: fi.ModTime(), Mode: uint32(fi.Mode().Perm())}
+	st, err := s.hiveStep(ctx, rel)
+	if err != nil {
+		return false, err
+	}
+	st.Local = local
+	st.Decision = DecideHive(st.Base, st.Server, st.Local)
+	if st.Action == ActUpload {
+		f, err := os.Open(snap)
+		if err != nil {
+			return false, err
+		}
+		defer f.Close()
+		if err := s.putHive(ctx, st.ServerPath, f, local); err != nil {
+			return false, err
+		}
+		if err := s.cfg.Journal.SetBases(map[string]journal.Base{s.key(rel): local.base()}, nil); err != nil {
+			return false, err
+		}
+	}
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], through)
+	return st.Action == ActUpload, s.cfg.Journal.SetMeta(hiveMetaKey(s.key(rel)), b[:])
+}
+
+// hiveStep reads the base and the server's version of a hive.
+func (s *Syncer) hiveStep(ctx context.Context, rel string) (Step, error) {
+	st := Step{Path: rel, Intent: IntentWrite}
+	sp, _, err := s.serverPath(ctx, rel)
+	if err != nil {
+		return st, err
+	}
+	st.ServerPath = sp
+	b, ok, err := s.cfg.Journal.Base(s.key(rel))
+	if err != nil {
+		return st, err
+	}
+	st.Base = fromBase(b, ok)
+	st.Server, err = s.serverStat(ctx, sp)
+	return st, err
+}
+
+// putHive cleans up hive temporaries an interrupted upload left, then writes
+// the hive as NAME.{GUID}.tmp and renames it into place.
+func (s *Syncer) putHive(ctx context.Context, serverRel string, r fs.File, v Version) error {
+	if n, err := s.cleanHiveTemps(ctx, serverRel); err != nil {
+		return err
+	} else if n > 0 {
+		s.log.Info("removed hive temporaries left by an interrupted upload", zap.Int("count", n))
+	}
+	tmp := fmt.Sprintf("%s.{%s}.tmp", path.Base(serverRel), strings.ToUpper(uuid.NewString()))
+	return s.cfg.Store.PutVia(ctx, serverRel, tmp, r, toFileMode(v.Mode), v.MTime)
+}
+
+var hiveTempRe = regexp.MustCompile(`(?i)^(.+)\.\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}\.tmp$`)
+
+func (s *Syncer) cleanHiveTemps(ctx context.Context, serverRel string) (int, error) {
+	dir := path.Dir(serverRel)
+	if dir == "." {
+		dir = ""
+	}
+	var stale []string
+	err := s.cfg.Store.Walk(ctx, dir, func(i store.Info) error {
+		if i.Kind == store.KindDir {
+			return fs.SkipDir
+		}
+		if m := hiveTempRe.FindStringSubmatch(path.Base(i.Path)); m != nil && strings.EqualFold(m[1], path.Base(serverRel)) {
+			stale = append(stale, i.Path)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("list hive temporaries: %w", err)
+	}
+	for _, p := range stale {
+		if err := s.cfg.Store.Remove(ctx, p); err != nil {
+			return 0, err
+		}
+	}
+	return len(stale), nil
+}
+
+// localHiveName is the cache's spelling of hive file h at the profile root.
+func (s *Syncer) localHiveName(h string) string {
+	entries, err := os.ReadDir(s.cfg.ProfileDir)
+	if err == nil {
+		for _, e := range entries {
+			if strings.EqualFold(e.Name(), h) {
+				return e.Name()
+			}
+		}
+	}
+	return h
+}
+
+// uploadHive is upload for the hive at logoff (the mount is gone, so the cache
+// file is quiet): the hive protocol's temporary name, and no merging.
+func (s *Syncer) uploadHive(ctx context.Context, src, dst string, _ Version) (Version, error) {
+	f, err := s.local.root.OpenFile(src, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return Version{}, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return Version{}, err
+	}
+	v := Version{Kind: KindFile, Size: fi.Size(), MTime: fi.ModTime(), Mode: uint32(fi.Mode().Perm())}
+	if err := s.putHive(ctx, dst, f, v); err != nil {
+		return v, fmt.Errorf("upload hive %s: %w", dst, err)
+	}
+	return v, nil
+}
