@@ -24,7 +24,7 @@ func TestNextHiveUpload(t *testing.T) {
 	}{
 		{"off by default", pol(func(p *policy.Policy) {}), time.Time{}},
 		{"interval in hours", pol(func(p *policy.Policy) { p.UploadHiveMethod, p.UploadHiveInterval = 1, 12 }), now.Add(12 * time.Hour)},
-		{"interval as a duration", pol(func(p *policy.Policy) { p.UploadHiveMethod, p.HiveUploadEvery = 1, 2 * time.Second }), now.Add(2 * time.Second)},
+		{"interval as a duration", pol(func(p *policy.Policy) { p.UploadHiveMethod, p.HiveUploadEvery = 1, 2*time.Second }), now.Add(2 * time.Second)},
 		{"time of day later today", pol(func(p *policy.Policy) { p.UploadHiveMethod, p.UploadHiveTime = 2, 18 }), time.Date(2026, 3, 1, 18, 0, 0, 0, time.UTC)},
 		{"time of day passed: tomorrow", pol(func(p *policy.Policy) { p.UploadHiveMethod, p.UploadHiveTime = 2, 3 }), time.Date(2026, 3, 2, 3, 0, 0, 0, time.UTC)},
 	}
