@@ -35,6 +35,8 @@ type Status struct {
 	LastSyncResult                   json.RawMessage `json:"LastSyncResult"`
 
 	// roamfs' own.
+	ProfileSizeKB    *int64 `json:"ProfileSizeKB,omitempty"`    // the roaming part, as the size limit counts it
+	MaxProfileSizeKB *int64 `json:"MaxProfileSizeKB,omitempty"` // only with EnableProfileQuota
 	Session    string `json:"Session,omitempty"`
 	Host       string `json:"Host,omitempty"`
 	PID        int    `json:"PID,omitempty"`

@@ -33,9 +33,10 @@ func (s *Syncer) createDefaultProfile(ctx context.Context) error {
 	s.log.Info("no profile on the server: creating one from the default profile",
 		zap.Int("event_id", EventNewProfile), zap.String("server", s.cfg.Store.Root()))
 	now := time.Now()
+	toServer := !s.cfg.Policy.ReadOnlyProfile // read-only: the template lives in the cache only
 	for _, d := range DefaultProfileDirs {
 		var err error
-		if s.roams(d) {
+		if s.roams(d) && toServer {
 			err = s.cfg.Store.Mkdir(ctx, d, 0o700)
 		} else {
 			err = s.local.mkdir(d, Version{Kind: KindDir, Mode: 0o700})
@@ -45,7 +46,13 @@ func (s *Syncer) createDefaultProfile(ctx context.Context) error {
 		}
 	}
 	for _, h := range s.cfg.Policy.HiveFiles {
-		if err := s.cfg.Store.Put(ctx, h, bytes.NewReader(defaultHive()), 0o600, now); err != nil {
+		var err error
+		if toServer {
+			err = s.cfg.Store.Put(ctx, h, bytes.NewReader(defaultHive()), 0o600, now)
+		} else {
+			err = s.local.place(h, bytes.NewReader(defaultHive()), Version{Kind: KindFile, Mode: 0o600, MTime: now})
+		}
+		if err != nil {
 			return fmt.Errorf("create default %s: %w", h, err)
 		}
 	}

@@ -15,6 +15,10 @@ const (
 	EventReplayingJournal = 1532 // roamfs: unsynced changes of an earlier session found at logon
 	EventKeptLocal        = 1533 // roamfs: a cache file unknown to server and base kept and journaled
 	EventCaseClash        = 1534 // roamfs: names differing only in case: left untouched
+	EventDiscarded        = 1535 // roamfs: read-only or mandatory profile: changes not uploaded
+	EventMassDelete       = 1536 // roamfs: logoff held, it would delete too much of the server
+	EventOverQuota        = 1537 // roamfs: the profile is over its size limit
+	EventNotOwner         = 1526 // Windows: the server folder belongs to someone else
 )
 
 // ServerMetaName is roamfs' own file in the server copy, never profile data.

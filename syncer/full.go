@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"fmt"
+	"go.uber.org/zap"
 	"sort"
 	"time"
 
@@ -88,7 +89,7 @@ type ErrMassDelete struct {
 
 func (e *ErrMassDelete) Error() string {
 	return fmt.Sprintf("this sync would delete %d of the server's %d entries, more than MassDeletePercent (%d%%); nothing was changed. "+
-		"Check the cache; if the deletions are intended, run `roamfs sync --full --force`", e.Deletes, e.Total, e.Percent)
+		"Check the cache; if the deletions are intended, log off (or sync) again with --allow-mass-delete", e.Deletes, e.Total, e.Percent)
 }
 
 func (s *Syncer) checkMassDelete(plan *Plan, total int) error {
@@ -103,6 +104,8 @@ func (s *Syncer) checkMassDelete(plan *Plan, total int) error {
 	}
 	pct := s.cfg.Policy.MassDeletePercent
 	if dels > 10 && dels*100 > pct*total {
+		s.log.Warn("logoff held: it would delete too much of the server copy", zap.Int("event_id", EventMassDelete),
+			zap.Int("deletes", dels), zap.Int("total", total))
 		return &ErrMassDelete{Deletes: dels, Total: total, Percent: pct}
 	}
 	return nil

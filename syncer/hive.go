@@ -73,6 +73,17 @@ func (s *Syncer) IsMandatory() bool {
 	return v.Present()
 }
 
+// ReadOnly reports whether this profile never writes to the server, and why.
+func (s *Syncer) ReadOnly() (bool, string) {
+	switch {
+	case s.cfg.Policy.ReadOnlyProfile:
+		return true, "ReadOnlyProfile policy"
+	case s.IsMandatory():
+		return true, "mandatory profile (" + MandatoryHive + ")"
+	}
+	return false, ""
+}
+
 func hiveMetaKey(k string) string { return "hive-seq/" + k }
 
 // hiveDirty reports whether the journal holds a change to hive rel newer than
@@ -101,9 +112,9 @@ func (s *Syncer) hiveDirty(rel string) (bool, uint64, error) {
 // snapshots.
 func (s *Syncer) UploadHives(ctx context.Context, src HiveSource, spool string) (HiveResult, error) {
 	res := HiveResult{Time: time.Now()}
-	if s.IsMandatory() {
-		s.log.Info("mandatory profile: the hive is never uploaded", zap.Int("event_id", EventHiveMandatory))
-		res.Skipped = append(res.Skipped, MandatoryHive+": mandatory profile")
+	if ro, why := s.ReadOnly(); ro {
+		s.log.Info("the hive is never uploaded: "+why, zap.Int("event_id", EventHiveMandatory))
+		res.Skipped = append(res.Skipped, "all: "+why)
 		return res, nil
 	}
 	for _, h := range s.cfg.Policy.HiveFiles {

@@ -17,7 +17,21 @@ import (
 // local is the cache's copy of the profile files, reached only through an
 // os.Root so a name from a hostile server copy can never lead outside it.
 type local struct {
-	root *os.Root
+	root  *os.Root
+	owner *Owner // who files brought into the cache belong to; nil = the daemon
+}
+
+// Owner is the profile's user: the daemon runs as root on their behalf.
+type Owner struct {
+	UID, GID int
+}
+
+// own gives rel to the profile's user.
+func (l *local) own(rel string) error {
+	if l.owner == nil {
+		return nil
+	}
+	return l.root.Lchown(name(rel), l.owner.UID, l.owner.GID)
 }
 
 func openLocal(dir string) (*local, error) {
@@ -104,6 +118,9 @@ func (l *local) place(rel string, r io.Reader, v Version) error {
 		err = cerr
 	}
 	if err == nil {
+		err = l.own(tmp)
+	}
+	if err == nil {
 		err = l.root.Chmod(tmp, toFileMode(v.Mode))
 	}
 	if err == nil {
@@ -141,6 +158,9 @@ func (l *local) mkdir(rel string, v Version) error {
 	if err := l.root.MkdirAll(rel, 0o700); err != nil {
 		return err
 	}
+	if err := l.own(rel); err != nil {
+		return err
+	}
 	return l.root.Chmod(rel, toFileMode(v.Mode))
 }
 
@@ -156,7 +176,10 @@ func (l *local) symlink(rel string, v Version) error {
 			return err
 		}
 	}
-	return l.root.Symlink(v.Target, rel)
+	if err := l.root.Symlink(v.Target, rel); err != nil {
+		return err
+	}
+	return l.own(rel)
 }
 
 func (l *local) remove(rel string) error {

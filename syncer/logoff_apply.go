@@ -25,6 +25,7 @@ type Result struct {
 	Deleted   int       `json:"deleted"`
 	Kept      int       `json:"kept"`
 	Conflicts int       `json:"conflicts"`
+	Discarded int       `json:"discarded,omitempty"` // read-only or mandatory profile: changes not uploaded
 	Through   uint64    `json:"through"`
 	Error     string    `json:"error,omitempty"`
 }
@@ -44,6 +45,17 @@ func (s *Syncer) Logoff(ctx context.Context) (Result, error) {
 // Apply carries out a plan made by PlanLogoff.
 func (s *Syncer) Apply(ctx context.Context, plan *Plan) (Result, error) {
 	res := Result{Time: time.Now(), Through: plan.Through}
+	if ro, why := s.ReadOnly(); ro {
+		// Nothing is ever written to the server: the session's changes are
+		// discarded (the next logon brings the server's versions back).
+		res.Discarded = len(plan.Steps)
+		s.log.Warn("profile changes discarded at logoff: "+why, zap.Int("event_id", EventDiscarded), zap.Int("changes", res.Discarded))
+		if err := s.cfg.Journal.Commit(plan.Through, nil, nil); err != nil {
+			return res, err
+		}
+		res.OK = true
+		return res, nil
+	}
 	b := &baseUpdate{set: map[string]journal.Base{}}
 	fail := func(err error) (Result, error) {
 		res.Error = err.Error()

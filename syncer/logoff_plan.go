@@ -62,7 +62,11 @@ func (s *Syncer) PlanLogoff(ctx context.Context) (*Plan, error) {
 			plan.Steps = append(plan.Steps, st)
 		}
 	}
-	return plan, nil
+	total := 0
+	if err := s.cfg.Journal.Bases("", func(string, journal.Base) error { total++; return nil }); err != nil {
+		return nil, err
+	}
+	return plan, s.checkMassDelete(plan, total)
 }
 
 func (s *Syncer) expand(p string, cand map[string]string) error {

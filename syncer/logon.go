@@ -141,6 +141,7 @@ func (s *Syncer) applyLogon(ctx context.Context, steps []Step, res *LogonResult)
 		del = append(del, s.key(st.Path))
 	}
 	var kept []journal.Record
+	readOnly, _ := s.ReadOnly()
 	for _, st := range steps {
 		switch {
 		case st.Action == ActDownload && st.Server.Kind == KindDir:
@@ -156,6 +157,11 @@ func (s *Syncer) applyLogon(ctx context.Context, steps []Step, res *LogonResult)
 			set[s.key(st.Path)] = st.Server.base()
 		case st.Action == ActNothing && !st.Server.Present() && st.Base.Present() && !st.Local.Present():
 			del = append(del, s.key(st.Path))
+		case st.Action == ActKeepLocal && readOnly:
+			// A read-only profile's session changes were discarded at logoff.
+			if err := s.local.remove(st.Path); err != nil && !isNotEmpty(err) {
+				return fmt.Errorf("discard %s from cache: %w", st.Path, err)
+			}
 		case st.Action == ActKeepLocal:
 			s.log.Warn("a cache file unknown to the server and to the last sync is kept and will be uploaded",
 				zap.Int("event_id", EventKeptLocal), zap.String("path", st.Path))

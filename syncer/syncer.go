@@ -26,6 +26,8 @@ type Config struct {
 	// AllowMassDelete lets a full or mirror sync delete more of the server
 	// than MassDeletePercent allows (the administrator said so).
 	AllowMassDelete bool
+	// Owner is who the files brought into the cache belong to (logon --user).
+	Owner *Owner
 }
 
 // Syncer runs logon merges and logoff replays for one cache.
@@ -54,6 +56,7 @@ func New(cfg Config) (*Syncer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open cache profile %s: %w", cfg.ProfileDir, err)
 	}
+	l.owner = cfg.Owner
 	return &Syncer{cfg: cfg, local: l, log: cfg.Log}, nil
 }
 

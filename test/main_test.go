@@ -87,7 +87,7 @@ func leftovers() bool {
 	for _, pid := range binaryPids() {
 		fmt.Fprintf(os.Stderr, "e2e: LEFTOVER roamfs process %d: %s\n", pid, cmdline(pid))
 		unix.Kill(pid, unix.SIGKILL)
-		reap(pid)
+		waitGone([]int{pid}, 10*time.Second)
 		bad = true
 	}
 	return bad

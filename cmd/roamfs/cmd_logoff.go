@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -15,7 +16,7 @@ import (
 )
 
 func newLogoffCmd() *cobra.Command {
-	var asJSON, dryRun bool
+	var asJSON, dryRun, allowMassDelete bool
 	c := &cobra.Command{
 		Use:   "logoff [--json] MOUNTPOINT",
 		Short: "Unmount the profile and merge its changes into the server copy",
@@ -32,7 +33,10 @@ the daemon notices and syncs before it exits.`,
 				printPlan(c.OutOrStdout(), entries, asJSON)
 				return nil
 			}
-			reply, err := logoff(args[0])
+			reply, err := logoff(args[0], allowMassDelete)
+			if reply.Quota != nil {
+				printQuota(c.ErrOrStderr(), reply.Quota)
+			}
 			if reply.Result == nil {
 				reply.Result = &syncer.Result{Error: reply.Error}
 			}
@@ -46,6 +50,7 @@ the daemon notices and syncs before it exits.`,
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the sync result (or the plan, one step a line) as JSON")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan: each path, the action and the rule; change nothing")
+	c.Flags().BoolVar(&allowMassDelete, "allow-mass-delete", false, "let this logoff delete more of the server than MassDeletePercent")
 	return c
 }
 
@@ -89,16 +94,20 @@ func logoffPlan(mnt string) ([]planEntry, error) {
 	return entries, json.NewDecoder(body).Decode(&entries)
 }
 
-func logoff(mnt string) (logoffReply, error) {
+func logoff(mnt string, allowMassDelete bool) (logoffReply, error) {
 	abs, l, err := sessionOf(mnt)
 	if err != nil {
 		return logoffReply{}, err
 	}
 	c, err := dialSession(l)
 	if errors.Is(err, errNoDaemon) {
-		return logoffDead(l, abs)
+		return logoffDead(l, abs, allowMassDelete)
 	}
-	body, err := c.do("POST", "/logoff")
+	q := "/logoff"
+	if allowMassDelete {
+		q += "?allow_mass_delete=1"
+	}
+	body, err := c.do("POST", q)
 	if err != nil {
 		return logoffReply{}, err
 	}
@@ -115,7 +124,7 @@ func logoff(mnt string) (logoffReply, error) {
 
 // logoffDead handles a mount whose daemon was killed: detach the dead mount and
 // run the sync from this process.
-func logoffDead(l cachedir.Layout, mnt string) (logoffReply, error) {
+func logoffDead(l cachedir.Layout, mnt string, allowMassDelete bool) (logoffReply, error) {
 	if err := unix.Unmount(mnt, unix.MNT_DETACH); err != nil {
 		return logoffReply{}, fmt.Errorf("detach dead mount %s: %w", mnt, err)
 	}
@@ -124,7 +133,21 @@ func logoffDead(l cachedir.Layout, mnt string) (logoffReply, error) {
 		return logoffReply{}, err
 	}
 	defer o.close()
+	o.sy.AllowMassDelete(allowMassDelete)
 	res, err := o.sync(context.Background(), o.sy.Logoff)
 	o.layout.UpdateStatus(func(st *cachedir.Status) { st.Loaded = false })
 	return logoffReply{Result: &res}, err
+}
+
+// printQuota is what a logoff refused for size shows: the message, the size
+// against the limit, and the files largest first, as Windows' proquota does.
+func printQuota(w io.Writer, q *syncer.QuotaReport) {
+	fmt.Fprintf(w, "%s\n\nprofile size %d KB, limit %d KB\n", q.Message, (q.Size+1023)/1024, q.Limit/1024)
+	for i, f := range q.Largest {
+		if i == 50 {
+			fmt.Fprintf(w, "... and %d more\n", len(q.Largest)-i)
+			break
+		}
+		fmt.Fprintf(w, "%10d KB  %s\n", (f.Size+1023)/1024, f.Path)
+	}
 }

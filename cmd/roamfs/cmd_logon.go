@@ -21,7 +21,7 @@ import (
 )
 
 type logonFlags struct {
-	server, cache, policy string
+	server, cache, policy, user string
 	foreground, debug     bool
 	readyFd               int
 	timeout               time.Duration
@@ -43,6 +43,7 @@ The filesystem is then served by a background process until logoff or umount.`,
 	fl.StringVar(&f.server, "server", "", "server copy of the profile (a directory, e.g. a mounted share)")
 	fl.StringVar(&f.cache, "cache", "", "local cache directory for this user's profile")
 	fl.StringVar(&f.policy, "policy", "", "YAML policy file (Group Policy value names)")
+	fl.StringVar(&f.user, "user", "", "whose profile this is (default: the calling user)")
 	fl.BoolVar(&f.foreground, "foreground", false, "serve the mount in this process instead of a background one")
 	fl.BoolVar(&f.debug, "debug", false, "log every FUSE request")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Minute, "how long to wait for the mount to be ready")
@@ -64,7 +65,16 @@ func (f *logonFlags) validate(mnt string) (sessionConfig, error) {
 		return cfg, usageError{fmt.Errorf("logon: %w; nothing was mounted", err)}
 	}
 	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
-	cfg = sessionConfig{server: abs(f.server), mountpoint: abs(mnt), pol: pol, debug: f.debug}
+	u, err := lookupUser(f.user)
+	if err != nil {
+		return cfg, err
+	}
+	cfg = sessionConfig{server: abs(f.server), mountpoint: abs(mnt), pol: pol, debug: f.debug, user: u}
+	if !pol.CompatibleRUPSecurity {
+		if err := checkServerOwner(cfg.server, u); err != nil {
+			return cfg, err
+		}
+	}
 	if f.policy != "" {
 		cfg.policyFile = abs(f.policy)
 	}
@@ -147,6 +157,9 @@ func runSession(cfg sessionConfig, notify func(error)) error {
 	// The journal is closed before `roamfs logoff` hears the outcome, so a
 	// command run right after it can open the cache.
 	s.close()
+	if err == nil && cfg.pol.DeleteRoamingCache {
+		s.dropCache()
+	}
 	s.reply(reply)
 	stopControl(ctl)
 	return err
@@ -171,6 +184,7 @@ func startDaemon(c *cobra.Command, f logonFlags, cfg sessionConfig) error {
 	if f.debug {
 		args = append(args, "--debug")
 	}
+	args = append(args, "--user", cfg.user.Name)
 	args = append(args, cfg.mountpoint)
 	cmd := exec.Command(exe, args...)
 	cmd.ExtraFiles = []*os.File{w}

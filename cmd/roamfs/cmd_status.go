@@ -88,6 +88,13 @@ func printStatus(w io.Writer, st cachedir.Status) {
 	fmt.Fprintf(w, "LastUploadTime:    %s\n", t(st.LastUploadTime))
 	fmt.Fprintf(w, "LastBackgroundRegistryUploadTime: %s\n", t(st.LastBackgroundRegistryUploadTime))
 	fmt.Fprintf(w, "PendingChanges:    %d\n", st.PendingChanges)
+	if st.ProfileSizeKB != nil {
+		limit := "no limit"
+		if st.MaxProfileSizeKB != nil {
+			limit = fmt.Sprintf("limit %d KB", *st.MaxProfileSizeKB)
+		}
+		fmt.Fprintf(w, "ProfileSize:       %d KB (%s)\n", *st.ProfileSizeKB, limit)
+	}
 	var r syncer.Result
 	if len(st.LastSyncResult) == 0 || json.Unmarshal(st.LastSyncResult, &r) != nil || r.Time.IsZero() {
 		fmt.Fprintf(w, "LastSyncResult:    none\n")
@@ -99,4 +106,18 @@ func printStatus(w io.Writer, st cachedir.Status) {
 	}
 	fmt.Fprintf(w, "LastSyncResult:    %s at %s: %d uploaded, %d deleted, %d kept, %d conflicts\n",
 		outcome, r.Time.Format(time.RFC3339), r.Uploaded, r.Deleted, r.Kept, r.Conflicts)
+}
+
+// addQuota fills the size against the limit, as the size limit counts it.
+func addQuota(st *cachedir.Status, sy *syncer.Syncer) {
+	q, err := sy.CheckQuota()
+	if err != nil {
+		return
+	}
+	size := (q.Size + 1023) / 1024
+	st.ProfileSizeKB = &size
+	if q.Enabled {
+		limit := q.Limit / 1024
+		st.MaxProfileSizeKB = &limit
+	}
 }

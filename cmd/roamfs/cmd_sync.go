@@ -54,7 +54,7 @@ cache's unsynced journal entries against the server copy with the logoff rules.`
 	c.Flags().StringVar(&pol, "policy", "", "YAML policy file (default: the last session's)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	c.Flags().BoolVar(&full, "full", false, "reconcile the whole profile without the journal (Windows 2000 load-time rules)")
-	c.Flags().BoolVar(&force, "force", false, "allow a full sync to delete more of the server than MassDeletePercent")
+	c.Flags().BoolVar(&force, "allow-mass-delete", false, "let this sync delete more of the server than MassDeletePercent")
 	return c
 }
 

@@ -37,6 +37,7 @@ func (s *session) startControl() (*http.Server, error) {
 			return
 		}
 		st.PendingChanges = s.j.PendingCount()
+		addQuota(&st, s.sy)
 		json.NewEncoder(w).Encode(st)
 	})
 	mux.HandleFunc("GET /journal", func(w http.ResponseWriter, r *http.Request) {
@@ -64,6 +65,10 @@ func (s *session) startControl() (*http.Server, error) {
 		json.NewEncoder(w).Encode(res)
 	})
 	mux.HandleFunc("POST /logoff", func(w http.ResponseWriter, r *http.Request) {
+		if refused := s.precheck(r.Context(), r.URL.Query().Get("allow_mass_delete") == "1"); refused != nil {
+			json.NewEncoder(w).Encode(refused)
+			return
+		}
 		reply := <-s.requestLogoff()
 		json.NewEncoder(w).Encode(reply)
 	})

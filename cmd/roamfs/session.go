@@ -31,6 +31,7 @@ type sessionConfig struct {
 	layout                         cachedir.Layout
 	pol                            *policy.Policy
 	debug                          bool
+	user                           profileUser
 }
 
 // session is one logon → logoff on this machine: the daemon's whole life.
@@ -45,15 +46,40 @@ type session struct {
 	srv  *fuse.Server
 	hive *hiveStream
 
+	stopWarn context.CancelFunc
+
 	mu       sync.Mutex
 	waiters  []chan logoffReply // `roamfs logoff` callers waiting for the sync
 	unmountQ chan struct{}
 }
 
 type logoffReply struct {
-	Result *syncer.Result `json:"result,omitempty"`
-	Error  string         `json:"error,omitempty"`
-	Code   int            `json:"code"`
+	Result *syncer.Result      `json:"result,omitempty"`
+	Quota  *syncer.QuotaReport `json:"quota,omitempty"` // a logoff refused for size
+	Error  string              `json:"error,omitempty"`
+	Code   int                 `json:"code"`
+}
+
+// precheck runs before the mount goes away: a logoff that would be refused
+// (profile over its size limit) or held (mass deletion) leaves the session
+// as it is, with nothing synced and nothing lost.
+func (s *session) precheck(ctx context.Context, allowMassDelete bool) *logoffReply {
+	q, err := s.sy.CheckQuota()
+	if err != nil {
+		return &logoffReply{Code: ExitFailure, Error: err.Error()}
+	}
+	if q.Over {
+		s.log.Warn("logoff refused: the profile is over its size limit", zap.Int("event_id", syncer.EventOverQuota),
+			zap.Int64("size", q.Size), zap.Int64("limit", q.Limit))
+		return &logoffReply{Code: ExitRefused, Quota: &q, Error: fmt.Sprintf(
+			"logoff refused: the profile is over its size limit (%d KB of %d KB); the mount stays and nothing was synced: make room and log off again",
+			(q.Size+1023)/1024, q.Limit/1024)}
+	}
+	s.sy.AllowMassDelete(allowMassDelete)
+	if _, err := s.sy.PlanLogoff(ctx); err != nil {
+		return &logoffReply{Code: ExitFailure, Error: err.Error()}
+	}
+	return nil
 }
 
 // openSession opens the journal, the server copy and the cache. It fails fast,
@@ -73,20 +99,37 @@ func openSession(cfg sessionConfig) (*session, error) {
 	if err != nil {
 		return nil, explainLocked(cfg.layout, err)
 	}
-	st, err := store.OpenDir(cfg.server, true)
+	st, err := openServer(cfg.server, cfg.user)
 	if err != nil {
 		s.j.Close()
-		return nil, fmt.Errorf("open server copy: %w", err)
+		return nil, err
 	}
 	s.sy, err = syncer.New(syncer.Config{
 		ProfileDir: cfg.layout.Profile(), Journal: s.j, Store: st, Policy: cfg.pol,
-		Log: s.log, Host: s.host, Session: s.id,
+		Log: s.log, Host: s.host, Session: s.id, Owner: cfg.user.owner(),
 	})
 	if err != nil {
 		s.j.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// openServer opens the server copy, creating the user's folder (theirs, like
+// the folder Windows creates for a new roaming profile) when it is missing.
+func openServer(dir string, u profileUser) (*store.Dir, error) {
+	_, statErr := os.Stat(dir)
+	st, err := store.OpenDir(dir, true)
+	if err != nil {
+		return nil, fmt.Errorf("open server copy: %w", err)
+	}
+	if errors.Is(statErr, os.ErrNotExist) && u.owner() != nil {
+		if err := os.Chown(dir, u.UID, u.GID); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("give the new server folder %s to %s: %w", dir, u.Name, err)
+		}
+	}
+	return st, nil
 }
 
 // explainLocked turns a held journal into a message naming the running session.
@@ -117,6 +160,16 @@ func (s *session) logon(ctx context.Context) error {
 	}
 	s.log.Info("logon merge done", zap.Int("event_id", syncer.EventLogonDone), zap.Bool("new_profile", res.NewProfile),
 		zap.Int("downloaded", res.Downloaded), zap.Int("deleted_local", res.DeletedLocal))
+	if o := s.cfg.user.owner(); o != nil {
+		// The mount's root is the cache's profile folder: the user's, closed
+		// to everybody else (root passes anyway).
+		if err := os.Chown(s.cfg.layout.Profile(), o.UID, o.GID); err != nil {
+			return fmt.Errorf("give the profile to %s: %w", s.cfg.user.Name, err)
+		}
+	}
+	if err := os.Chmod(s.cfg.layout.Profile(), 0o700); err != nil {
+		return err
+	}
 	if s.prof, err = overlay.New(s.cfg.layout.Profile(), s.j, s.cfg.pol, s.id, s.log); err != nil {
 		return err
 	}
@@ -127,6 +180,9 @@ func (s *session) logon(ctx context.Context) error {
 		return err
 	}
 	s.hive = s.startHiveStream()
+	warnCtx, stop := context.WithCancel(context.Background())
+	s.stopWarn = stop
+	go s.warnOverQuota(warnCtx)
 	now := time.Now()
 	return s.cfg.layout.UpdateStatus(func(st *cachedir.Status) {
 		st.Loaded, st.LastUseTime = true, &now
@@ -193,6 +249,17 @@ func (s *session) logoff(ctx context.Context) (logoffReply, error) {
 	return reply, err
 }
 
+// dropCache is DeleteRoamingCache: after a successful logoff the cached copy
+// goes (the status and the log stay, so the last sync can still be read).
+func (s *session) dropCache() {
+	for _, d := range []string{s.cfg.layout.Profile(), s.cfg.layout.Journal()} {
+		if err := os.RemoveAll(d); err != nil {
+			s.log.Error("DeleteRoamingCache: cannot delete the cached copy", zap.String("dir", d), zap.Error(err))
+		}
+	}
+	s.log.Info("DeleteRoamingCache: cached copy deleted after a successful logoff")
+}
+
 func (s *session) reply(r logoffReply) {
 	s.mu.Lock()
 	ws := s.waiters
@@ -218,6 +285,9 @@ func (s *session) requestLogoff() chan logoffReply {
 }
 
 func (s *session) close() {
+	if s.stopWarn != nil {
+		s.stopWarn()
+	}
 	if s.hive != nil {
 		s.hive.close()
 	}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+
+	"roamfs/syncer"
+)
+
+// warnOverQuota is WarnUser: while the profile is over its size limit, a
+// warning event at once and again every WarnUserTimeout minutes (proquota's
+// balloon, here a log event an administrator can collect).
+func (s *session) warnOverQuota(ctx context.Context) {
+	pol := s.cfg.pol
+	if !pol.EnableProfileQuota || !pol.WarnUser {
+		return
+	}
+	every := time.Duration(pol.WarnUserTimeout) * time.Minute
+	for {
+		if q, err := s.sy.CheckQuota(); err == nil && q.Over {
+			s.log.Warn("the profile is over its size limit: "+q.Message, zap.Int("event_id", syncer.EventOverQuota),
+				zap.Int64("size_kb", (q.Size+1023)/1024), zap.Int64("limit_kb", q.Limit/1024))
+		}
+		if every <= 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
+}
