@@ -37,11 +37,11 @@ type Status struct {
 	// roamfs' own.
 	ProfileSizeKB    *int64 `json:"ProfileSizeKB,omitempty"`    // the roaming part, as the size limit counts it
 	MaxProfileSizeKB *int64 `json:"MaxProfileSizeKB,omitempty"` // only with EnableProfileQuota
-	Session    string `json:"Session,omitempty"`
-	Host       string `json:"Host,omitempty"`
-	PID        int    `json:"PID,omitempty"`
-	PolicyFile string `json:"PolicyFile,omitempty"`
-	CacheDir   string `json:"CacheDir,omitempty"`
+	Session          string `json:"Session,omitempty"`
+	Host             string `json:"Host,omitempty"`
+	PID              int    `json:"PID,omitempty"`
+	PolicyFile       string `json:"PolicyFile,omitempty"`
+	CacheDir         string `json:"CacheDir,omitempty"`
 }
 
 // ReadStatus reads the status file; a cache without one gives a zero Status.

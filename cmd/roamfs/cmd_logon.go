@@ -22,9 +22,9 @@ import (
 
 type logonFlags struct {
 	server, cache, policy, user string
-	foreground, debug     bool
-	readyFd               int
-	timeout               time.Duration
+	foreground, debug           bool
+	readyFd                     int
+	timeout                     time.Duration
 }
 
 func newLogonCmd() *cobra.Command {
