@@ -14,6 +14,7 @@
 package overlay
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -94,7 +95,12 @@ func (p *Profile) record(op journal.Op, rel, oldRel string, size int64) error {
 	})
 	if err != nil {
 		p.log.Error("journal append failed", zap.String("op", string(op)), zap.String("path", rel), zap.Error(err))
-		return fmt.Errorf("journal %s %s: %w", op, rel, unix.EIO)
+		// A full disk is the application's to see; anything else is an I/O error.
+		errno := unix.EIO
+		if errors.Is(err, unix.ENOSPC) {
+			errno = unix.ENOSPC
+		}
+		return fmt.Errorf("journal %s %s: %w", op, rel, errno)
 	}
 	return nil
 }

@@ -99,6 +99,7 @@ func infoOf(dir *os.Root, rel, name string, fi fs.FileInfo) (Info, error) {
 	switch info.Kind {
 	case KindFile:
 		info.Size = fi.Size()
+		info.Allocated = allocated(fi)
 	case KindSymlink:
 		target, err := dir.Readlink(name)
 		if err != nil {

@@ -68,6 +68,9 @@ type Info struct {
 	Mode fs.FileMode
 	// Target is the verbatim target of a KindSymlink.
 	Target string
+	// Allocated is the space a KindFile takes on the server, when the store
+	// knows it (-1 otherwise): much less than Size means a sparse file.
+	Allocated int64
 }
 
 // ModeBits are the bits of an fs.FileMode that Info.Mode reports and that Put and

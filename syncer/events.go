@@ -19,6 +19,7 @@ const (
 	EventMassDelete       = 1536 // roamfs: logoff held, it would delete too much of the server
 	EventOverQuota        = 1537 // roamfs: the profile is over its size limit
 	EventNotOwner         = 1526 // Windows: the server folder belongs to someone else
+	EventSkippedEntry     = 1538 // roamfs: a server entry that cannot be part of a profile was skipped
 )
 
 // ServerMetaName is roamfs' own file in the server copy, never profile data.

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -106,6 +108,13 @@ func (s *Syncer) planLogon(ctx context.Context, pd *pending) ([]Step, error) {
 func (s *Syncer) walkServer(ctx context.Context, fn func(p string, v Version)) error {
 	err := s.cfg.Store.Walk(ctx, "", func(i store.Info) error {
 		if !s.roams(i.Path) {
+			if i.Kind == store.KindDir {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if why := s.refuseServerEntry(i); why != "" {
+			s.log.Warn("server copy entry skipped: "+why, zap.Int("event_id", EventSkippedEntry), zap.String("path", i.Path))
 			if i.Kind == store.KindDir {
 				return fs.SkipDir
 			}
@@ -241,3 +250,37 @@ func (s *Syncer) download(ctx context.Context, st Step, v Version) (Version, err
 }
 
 var errStopWalk = errors.New("stop walk")
+
+// sparseLimit: a file this large that occupies less than half its size on the
+// server is a sparse file, which would balloon into the cache at full size.
+const sparseLimit = 64 << 20
+
+// refuseServerEntry says why an entry of the server copy is not brought into
+// the cache, or "". Skipping it never deletes it: a path this machine does not
+// hold is never touched by its logoff.
+func (s *Syncer) refuseServerEntry(i store.Info) string {
+	if s.cfg.Policy.CaseInsensitive {
+		if why := WindowsNameProblem(path.Base(i.Path)); why != "" {
+			return "a name Windows does not allow: " + why
+		}
+	}
+	switch {
+	case i.Kind == store.KindOther:
+		return "not a file, folder or symlink"
+	case i.Kind == store.KindSymlink && escapes(i.Path, i.Target):
+		return "a symlink pointing outside the profile (" + i.Target + ")"
+	case i.Kind == store.KindFile && i.Size > sparseLimit && i.Allocated >= 0 && i.Allocated < i.Size/2:
+		return fmt.Sprintf("sparse file (%d bytes, %d allocated)", i.Size, i.Allocated)
+	}
+	return ""
+}
+
+// escapes reports whether a symlink at p with target leads outside the
+// profile: absolute, or climbing above the root with "..".
+func escapes(p, target string) bool {
+	if path.IsAbs(target) || strings.HasPrefix(target, "\\") || (len(target) > 1 && target[1] == ':') {
+		return true
+	}
+	j := path.Join(path.Dir(p), target)
+	return j == ".." || strings.HasPrefix(j, "../")
+}

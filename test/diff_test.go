@@ -44,6 +44,9 @@ func TestDifferentialRandomOps(t *testing.T) {
 	t.Logf("seed %d (replay with ROAMFS_SEED=%d), %d operations", seed, seed, nops)
 
 	m := newMachine(t, newServer(t))
+	// A random workload deletes most of what the previous session uploaded:
+	// that is intended here, not a cache gone wrong.
+	m.setPolicy("MassDeletePercent: 100\n")
 	m.logon()
 	const area = "Documents/diff"
 	mountRoot := m.p(area)

@@ -24,7 +24,8 @@ type machine struct {
 	server string
 	cache  string
 	mnt    string
-	pid    int // the daemon of the current session, 0 when logged off
+	policy string // --policy file, "" for the defaults
+	pid    int    // the daemon of the current session, 0 when logged off
 }
 
 // newMachine makes a machine in t.TempDir(). Its cleanup always takes the
@@ -38,6 +39,16 @@ func newMachine(t *testing.T, server string) *machine {
 	}
 	t.Cleanup(m.forceDown)
 	return m
+}
+
+// setPolicy gives the machine's next logons a policy file (YAML, Group Policy
+// value names).
+func (m *machine) setPolicy(yaml string) {
+	m.t.Helper()
+	m.policy = filepath.Join(filepath.Dir(m.cache), "policy.yaml")
+	if err := os.WriteFile(m.policy, []byte(yaml), 0o644); err != nil {
+		m.t.Fatal(err)
+	}
 }
 
 // newServer is an empty server directory: the first logon gets the default
@@ -92,7 +103,11 @@ var daemonPid = regexp.MustCompile(`daemon pid (\d+)`)
 // waits for the daemon to say so).
 func (m *machine) logon() {
 	m.t.Helper()
-	out := must(m.t, "logon", "--server", m.server, "--cache", m.cache, m.mnt)
+	args := []string{"logon", "--server", m.server, "--cache", m.cache}
+	if m.policy != "" {
+		args = append(args, "--policy", m.policy)
+	}
+	out := must(m.t, append(args, m.mnt)...)
 	if !isMounted(m.mnt) {
 		m.t.Fatalf("logon exited 0 but %s is not a roamfs mount (output: %s)", m.mnt, out)
 	}
