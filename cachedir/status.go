@@ -35,6 +35,7 @@ type Status struct {
 	LastSyncResult                   json.RawMessage `json:"LastSyncResult"`
 
 	// roamfs' own.
+	NotRoamingReason string `json:"NotRoamingReason,omitempty"` // why this session uses the cache only
 	ProfileSizeKB    *int64 `json:"ProfileSizeKB,omitempty"`    // the roaming part, as the size limit counts it
 	MaxProfileSizeKB *int64 `json:"MaxProfileSizeKB,omitempty"` // only with EnableProfileQuota
 	Session          string `json:"Session,omitempty"`

@@ -46,6 +46,13 @@ func (s *Syncer) Logon(ctx context.Context) (LogonResult, error) {
 	if err != nil {
 		return res, err
 	}
+	if empty && s.hasBases() {
+		// This cache has synced with a server copy that now looks empty: a
+		// share that is not mounted, or a folder restored wrongly — not a new
+		// user. Treating it as new would delete the cached profile.
+		return res, fmt.Errorf("the server copy %s is missing or empty, but this cache last synced a profile with it: "+
+			"check the share; the cached profile is kept", s.cfg.Store.Root())
+	}
 	if empty {
 		if err := s.createDefaultProfile(ctx); err != nil {
 			return res, err
@@ -65,6 +72,12 @@ func (s *Syncer) Logon(ctx context.Context) (LogonResult, error) {
 	}
 	res.Time = time.Now()
 	return res, nil
+}
+
+func (s *Syncer) hasBases() bool {
+	found := false
+	s.cfg.Journal.Bases("", func(string, journal.Base) error { found = true; return errStopWalk })
+	return found
 }
 
 func (s *Syncer) serverEmpty(ctx context.Context) (bool, error) {

@@ -83,6 +83,9 @@ func printStatus(w io.Writer, st cachedir.Status) {
 	fmt.Fprintf(w, "RoamingPath:       %s\n", st.RoamingPath)
 	fmt.Fprintf(w, "Loaded:            %v\n", st.Loaded)
 	fmt.Fprintf(w, "Status:            %d\n", st.Status)
+	if st.NotRoamingReason != "" {
+		fmt.Fprintf(w, "NotRoaming:        %s\n", st.NotRoamingReason)
+	}
 	fmt.Fprintf(w, "LastUseTime:       %s\n", t(st.LastUseTime))
 	fmt.Fprintf(w, "LastDownloadTime:  %s\n", t(st.LastDownloadTime))
 	fmt.Fprintf(w, "LastUploadTime:    %s\n", t(st.LastUploadTime))

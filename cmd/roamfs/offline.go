@@ -58,11 +58,12 @@ func openOffline(l cachedir.Layout, server, policyFile string, full bool) (*offl
 	if err != nil {
 		return nil, explainLocked(l, err)
 	}
-	s, err := store.OpenDir(server, false)
+	d, err := store.OpenDir(server, false)
 	if err != nil {
 		j.Close()
 		return nil, fmt.Errorf("open server copy: %w", err)
 	}
+	s := store.NewRetry(d)
 	host, _ := os.Hostname()
 	sy, err := syncer.New(syncer.Config{ProfileDir: l.Profile(), Journal: j, Store: s, Policy: pol, Log: log, Host: host, Session: "sync"})
 	if err != nil {

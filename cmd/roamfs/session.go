@@ -99,13 +99,23 @@ func openSession(cfg sessionConfig) (*session, error) {
 	if err != nil {
 		return nil, explainLocked(cfg.layout, err)
 	}
-	st, err := openServer(cfg.server, cfg.user)
-	if err != nil {
+	var srv store.Store
+	// A missing server folder is a new profile only for a cache that has
+	// none: otherwise the share is not there, and the cache is what we have.
+	if d, err := openServer(cfg.server, cfg.user, !cachedProfile(cfg.layout)); err == nil {
+		r := store.NewRetry(d)
+		r.OnRetry = func(op string, attempt int, err error) {
+			s.log.Warn("server operation failed; retrying", zap.String("op", op), zap.Int("attempt", attempt), zap.Error(err))
+		}
+		srv = r
+	} else if cachedProfile(cfg.layout) {
+		srv = store.Unavailable{Path: cfg.server, Err: err} // logon goes on with the cache
+	} else {
 		s.j.Close()
-		return nil, err
+		return nil, fmt.Errorf("%w; there is no cached copy of this profile to log on with", err)
 	}
 	s.sy, err = syncer.New(syncer.Config{
-		ProfileDir: cfg.layout.Profile(), Journal: s.j, Store: st, Policy: cfg.pol,
+		ProfileDir: cfg.layout.Profile(), Journal: s.j, Store: srv, Policy: cfg.pol,
 		Log: s.log, Host: s.host, Session: s.id, Owner: cfg.user.owner(),
 	})
 	if err != nil {
@@ -117,9 +127,9 @@ func openSession(cfg sessionConfig) (*session, error) {
 
 // openServer opens the server copy, creating the user's folder (theirs, like
 // the folder Windows creates for a new roaming profile) when it is missing.
-func openServer(dir string, u profileUser) (*store.Dir, error) {
+func openServer(dir string, u profileUser, create bool) (*store.Dir, error) {
 	_, statErr := os.Stat(dir)
-	st, err := store.OpenDir(dir, true)
+	st, err := store.OpenDir(dir, create)
 	if err != nil {
 		return nil, fmt.Errorf("open server copy: %w", err)
 	}
@@ -130,6 +140,12 @@ func openServer(dir string, u profileUser) (*store.Dir, error) {
 		}
 	}
 	return st, nil
+}
+
+// cachedProfile reports whether the cache holds a profile to log on with.
+func cachedProfile(l cachedir.Layout) bool {
+	entries, err := os.ReadDir(l.Profile())
+	return err == nil && len(entries) > 0
 }
 
 // explainLocked turns a held journal into a message naming the running session.
@@ -154,9 +170,17 @@ func (s *session) logon(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.sy.Logon(ctx)
+	res, logonErr := s.sy.Logon(ctx)
+	roaming, err := true, logonErr
 	if err != nil {
-		return fmt.Errorf("logon merge: %w", err)
+		if !cachedProfile(s.cfg.layout) {
+			return fmt.Errorf("logon merge: %w", err)
+		}
+		// Windows logs on with the locally cached profile (event 1521); so do
+		// we, and the journal still records everything for the next sync.
+		roaming = false
+		s.log.Error("the server copy cannot be reached: logging on with the cached profile; this session does not roam",
+			zap.Int("event_id", syncer.EventNewProfile), zap.Error(err))
 	}
 	s.log.Info("logon merge done", zap.Int("event_id", syncer.EventLogonDone), zap.Bool("new_profile", res.NewProfile),
 		zap.Int("downloaded", res.Downloaded), zap.Int("deleted_local", res.DeletedLocal))
@@ -186,6 +210,11 @@ func (s *session) logon(ctx context.Context) error {
 	now := time.Now()
 	return s.cfg.layout.UpdateStatus(func(st *cachedir.Status) {
 		st.Loaded, st.LastUseTime = true, &now
+		st.NotRoamingReason = ""
+		if !roaming {
+			st.Status &^= cachedir.StatusRoaming
+			st.NotRoamingReason = fmt.Sprintf("the server copy could not be reached at logon (%v): the cached profile is in use", logonErr)
+		}
 		if res.Time.After(time.Time{}) {
 			st.LastDownloadTime = &res.Time
 		}
