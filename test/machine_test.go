@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,9 +67,9 @@ type cliResult struct {
 	code           int
 }
 
-// roamfs runs the built binary.
-func roamfs(t *testing.T, args ...string) cliResult {
-	t.Helper()
+// roamfs runs the built binary; err is set only when it could not run or
+// did not finish in time.
+func roamfs(args ...string) (cliResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, roamfsBin, args...)
@@ -77,20 +78,22 @@ func roamfs(t *testing.T, args ...string) cliResult {
 	err := cmd.Run()
 	res := cliResult{stdout: out.String(), stderr: errb.String()}
 	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		res.code = ee.ExitCode()
-	default:
-		t.Fatalf("roamfs %s: %v", strings.Join(args, " "), err)
+	if errors.As(err, &ee) && ctx.Err() == nil {
+		res.code, err = ee.ExitCode(), nil
 	}
-	return res
+	if err != nil {
+		return res, fmt.Errorf("roamfs %s: %w", strings.Join(args, " "), err)
+	}
+	return res, nil
 }
 
 // must runs roamfs and fails the test unless it exits 0.
 func must(t *testing.T, args ...string) string {
 	t.Helper()
-	r := roamfs(t, args...)
+	r, err := roamfs(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if r.code != 0 {
 		t.Fatalf("roamfs %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
 	}
@@ -222,8 +225,8 @@ func (m *machine) status() profileStatus {
 func (m *machine) forceDown() {
 	t := m.t
 	if isMounted(m.mnt) {
-		if r := roamfs(t, "logoff", m.mnt); r.code != 0 {
-			t.Logf("cleanup: logoff %s: exit %d: %s", m.mnt, r.code, r.stderr)
+		if r, err := roamfs("logoff", m.mnt); err != nil || r.code != 0 {
+			t.Logf("cleanup: logoff %s: exit %d: %v %s", m.mnt, r.code, err, r.stderr)
 		}
 	}
 	if isMounted(m.mnt) {

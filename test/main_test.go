@@ -28,6 +28,10 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	if os.Geteuid() != 0 {
+		fmt.Fprintln(os.Stderr, "e2e: these tests mount FUSE filesystems as the roamfs daemon does: run them as root, with /dev/fuse")
+		return 1
+	}
 	root, err := os.MkdirTemp("", "roamfs-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
@@ -82,6 +86,10 @@ func leftovers() bool {
 		}
 		fmt.Fprintf(os.Stderr, "e2e: LEFTOVER roamfs mount %s (cache %s)\n", mi.mountpoint, mi.source)
 		exec.Command("umount", "-l", mi.mountpoint).Run()
+		bad = true
+	}
+	if fds := openUnder(testRoot); len(fds) > 0 {
+		fmt.Fprintf(os.Stderr, "e2e: LEFTOVER open files of the test process: %s\n", strings.Join(fds, ", "))
 		bad = true
 	}
 	for _, pid := range binaryPids() {
@@ -248,4 +256,20 @@ func waitGone(pids []int, limit time.Duration) []int {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// openUnder lists this process's descriptors open on files below dir.
+func openUnder(dir string) []string {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range ents {
+		target, err := os.Readlink("/proc/self/fd/" + e.Name())
+		if err == nil && strings.HasPrefix(target, dir+"/") {
+			out = append(out, e.Name()+" -> "+target)
+		}
+	}
+	return out
 }
