@@ -143,6 +143,13 @@ func (j *Journal) commitGroup(group []*appendReq, budget int64) {
 		for i := range r.recs {
 			r.recs[i].Seq = next
 			next++
+			// Concurrent operations stamp their time before they queue, so
+			// a later Seq could carry an earlier time by a few microseconds;
+			// the journal promises times in Seq order, so clamp.
+			if r.recs[i].Time.Before(j.lastTime) {
+				r.recs[i].Time = j.lastTime
+			}
+			j.lastTime = r.recs[i].Time
 		}
 	}
 	committed, err := j.writeRecords(group, budget)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
 	"go.uber.org/zap"
@@ -35,9 +36,10 @@ type Journal struct {
 	log *zap.Logger
 	ro  bool
 
-	lastSeq atomic.Uint64 // highest durable Seq; written only by the committer (and Open)
-	synced  atomic.Uint64 // the watermark; written only under commitMu (and Open)
-	txns    atomic.Uint64 // record transactions committed, for benchmarks
+	lastSeq  atomic.Uint64 // highest durable Seq; written only by the committer (and Open)
+	lastTime time.Time     // time of the last record handed a Seq; the committer's alone
+	synced   atomic.Uint64 // the watermark; written only under commitMu (and Open)
+	txns     atomic.Uint64 // record transactions committed, for benchmarks
 
 	commitMu sync.Mutex // serialises Commit, SetBases and SetMeta
 

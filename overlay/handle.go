@@ -1,3 +1,5 @@
+//go:build linux
+
 package overlay
 
 import (
@@ -147,17 +149,6 @@ func (h *Handle) Allocate(rel string, off, size int64, mode uint32) error {
 		return err
 	}
 	return h.settle(rel)
-}
-
-// Truncate sets the size through the handle (ftruncate).
-func (h *Handle) Truncate(rel string, size int64) error {
-	if err := unix.Ftruncate(h.fd, size); err != nil {
-		return err
-	}
-	h.mu.Lock()
-	h.lastSize = size
-	h.mu.Unlock()
-	return h.p.record(journal.OpTruncate, rel, "", size)
 }
 
 // Flush runs at every close(2) of a descriptor sharing this handle. Closing a

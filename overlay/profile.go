@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package overlay is the mounted view of a roaming profile over its local cache.
 //
 // It offers POSIX operations by profile-relative path and by open handle, decides

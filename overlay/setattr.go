@@ -1,6 +1,9 @@
+//go:build linux
+
 package overlay
 
 import (
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -16,10 +19,10 @@ type Attr struct {
 	Atime, Mtime *time.Time
 }
 
-// Setattr changes rel's attributes, through h when the kernel named an open
-// handle (ftruncate, fchmod). A size change is journaled as a truncate, mode,
-// owner and times as one setattr record.
-func (p *Profile) Setattr(rel string, h *Handle, a Attr) (unix.Stat_t, error) {
+// Setattr changes rel's attributes by path (chmod, truncate, utimes). A size
+// change is journaled as a truncate, mode, owner and times as one setattr
+// record. Requests that name an open file go to Handle.Setattr.
+func (p *Profile) Setattr(rel string, a Attr) (unix.Stat_t, error) {
 	var st unix.Stat_t
 	dirfd, name, done, err := p.parent(rel)
 	if err != nil {
@@ -47,7 +50,7 @@ func (p *Profile) Setattr(rel string, h *Handle, a Attr) (unix.Stat_t, error) {
 		}
 	}
 	if a.Size != nil {
-		if err := p.truncate(rel, dirfd, name, h, int64(*a.Size)); err != nil {
+		if err := p.truncate(rel, dirfd, name, int64(*a.Size)); err != nil {
 			return st, err
 		}
 	}
@@ -74,10 +77,7 @@ func (p *Profile) Setattr(rel string, h *Handle, a Attr) (unix.Stat_t, error) {
 	return st, nil
 }
 
-func (p *Profile) truncate(rel string, dirfd int, name string, h *Handle, size int64) error {
-	if h != nil {
-		return h.Truncate(rel, size)
-	}
+func (p *Profile) truncate(rel string, dirfd int, name string, size int64) error {
 	if p.pol.IsHive(rel) {
 		p.hives.enter()
 		defer p.hives.leave()
@@ -91,4 +91,64 @@ func (p *Profile) truncate(rel string, dirfd int, name string, h *Handle, size i
 		return err
 	}
 	return p.record(journal.OpTruncate, rel, "", size)
+}
+
+// Setattr changes the open file's attributes through its descriptor (fchmod,
+// ftruncate, futimens): the kernel names the handle when a program calls
+// them, and the file may have no name any more. rel is its current path, or
+// "" when it was unlinked (then nothing is journaled: nothing roams).
+func (h *Handle) Setattr(rel string, a Attr) (unix.Stat_t, error) {
+	var st unix.Stat_t
+	if a.Mode != nil {
+		if err := unix.Fchmod(h.fd, *a.Mode&07777); err != nil {
+			return st, err
+		}
+	}
+	if a.UID != nil || a.GID != nil {
+		uid, gid := -1, -1
+		if a.UID != nil {
+			uid = int(*a.UID)
+		}
+		if a.GID != nil {
+			gid = int(*a.GID)
+		}
+		if err := unix.Fchown(h.fd, uid, gid); err != nil {
+			return st, err
+		}
+	}
+	if a.Size != nil {
+		if err := unix.Ftruncate(h.fd, int64(*a.Size)); err != nil {
+			return st, err
+		}
+	}
+	if a.Atime != nil || a.Mtime != nil {
+		ts := []unix.Timespec{{Nsec: unix.UTIME_OMIT}, {Nsec: unix.UTIME_OMIT}}
+		if a.Atime != nil {
+			ts[0] = unix.NsecToTimespec(a.Atime.UnixNano())
+		}
+		if a.Mtime != nil {
+			ts[1] = unix.NsecToTimespec(a.Mtime.UnixNano())
+		}
+		if err := unix.UtimesNanoAt(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(h.fd), ts, 0); err != nil {
+			return st, err
+		}
+	}
+	if err := unix.Fstat(h.fd, &st); err != nil {
+		return st, err
+	}
+	if rel == "" {
+		return st, nil
+	}
+	h.mu.Lock()
+	h.lastSize, h.lastMtim = st.Size, st.Mtim
+	h.mu.Unlock()
+	if a.Size != nil {
+		if err := h.p.record(journal.OpTruncate, rel, "", st.Size); err != nil {
+			return st, err
+		}
+	}
+	if a.Mode != nil || a.UID != nil || a.GID != nil || a.Atime != nil || a.Mtime != nil {
+		return st, h.p.record(journal.OpSetattr, rel, "", st.Size)
+	}
+	return st, nil
 }

@@ -41,6 +41,7 @@ func (s *Syncer) PlanLogoff(ctx context.Context) (*Plan, error) {
 		return nil, err
 	}
 	s.names.reset()
+	s.lnames.reset()
 	cand := map[string]string{} // key → cache spelling
 	for _, p := range pd.spelling {
 		if err := s.expand(p, cand); err != nil {
@@ -91,9 +92,19 @@ func (s *Syncer) expand(p string, cand map[string]string) error {
 		}
 	}
 	return s.cfg.Journal.Bases(s.key(p), func(k string, _ journal.Base) error {
-		if _, ok := cand[k]; !ok && s.roams(k) {
-			cand[k] = k // gone from the cache: any spelling will do
+		if _, ok := cand[k]; ok || !s.roams(k) {
+			return nil
 		}
+		// Known to the base and not found under p: look it up in the cache
+		// by name identity, so "appdata/x" does not read as a deletion of
+		// "AppData/x".
+		lp, clash := s.localPath(k)
+		if clash {
+			s.log.Warn("the cache spells this path twice, differing only in case; left untouched",
+				zap.Int("event_id", EventCaseClash), zap.String("path", k))
+			return nil
+		}
+		cand[k] = lp
 		return nil
 	})
 }

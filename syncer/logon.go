@@ -70,6 +70,15 @@ func (s *Syncer) Logon(ctx context.Context) (LogonResult, error) {
 	if err := s.applyLogon(ctx, steps, &res); err != nil {
 		return res, err
 	}
+	// Nonroaming folders never come from the server: each machine gets its
+	// own, as Windows creates AppData\Local from Default User.
+	for _, d := range DefaultProfileDirs {
+		if v, _ := s.local.stat(d); !s.roams(d) && !v.Present() {
+			if err := s.local.mkdir(d, Version{Kind: KindDir, Mode: 0o700}); err != nil {
+				return res, fmt.Errorf("create %s in cache: %w", d, err)
+			}
+		}
+	}
 	res.Time = time.Now()
 	return res, nil
 }

@@ -32,10 +32,11 @@ type Config struct {
 
 // Syncer runs logon merges and logoff replays for one cache.
 type Syncer struct {
-	cfg   Config
-	local *local
-	log   *zap.Logger
-	names serverNames
+	cfg    Config
+	local  *local
+	log    *zap.Logger
+	names  serverNames
+	lnames localNames
 }
 
 // New opens the cache's profile directory for syncing.

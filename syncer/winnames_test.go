@@ -16,4 +16,3 @@ func TestWindowsNameProblem(t *testing.T) {
 		}
 	}
 }
-

@@ -8,6 +8,5 @@
 //	go test -count=1 -p 1 -timeout 10m ./test/
 //
 // TestDifferentialRandomOps prints its seed; ROAMFS_SEED=<seed> replays a run
-// and ROAMFS_DIFF_OPS=<n> changes its length. ROAMFS_KNOWN_BUGS=1 runs the
-// tests of bugs not fixed yet, which are skipped otherwise.
+// and ROAMFS_DIFF_OPS=<n> changes its length.
 package test

@@ -39,12 +39,9 @@ func TestSymlinkReplacesJournaledFolder(t *testing.T) {
 // TestSetattrOnUnlinkedOpenFile: fchmod and futimens on a file that is open
 // but no longer has a name apply to that file only. A known bug applies them
 // to the profile root instead (and journals a setattr of ""): the node has no
-// parent left, its path is "", and "" is the root. Skipped unless
-// ROAMFS_KNOWN_BUGS=1.
+// parent left, its path is "", and "" is the root. Fixed: such a
+// request goes through one of the node's open handles.
 func TestSetattrOnUnlinkedOpenFile(t *testing.T) {
-	if os.Getenv("ROAMFS_KNOWN_BUGS") == "" {
-		t.Skip("known bug (fs/gofuse Setattr on an orphaned node reaches the profile root); set ROAMFS_KNOWN_BUGS=1 to run")
-	}
 	m := newMachine(t, newServer(t))
 	m.logon()
 	root := filepath.Join(m.cache, "profile") // the cache itself: the mount's attributes may be cached
@@ -93,11 +90,9 @@ func TestSetattrOnUnlinkedOpenFile(t *testing.T) {
 // AppData/Roaming must stay on the server. A known bug deletes them: the
 // logoff plan expands the journaled "appdata" to every base under the key
 // "appdata/" and, not finding those lower-case spellings in the cache, takes
-// them as deleted. Skipped unless ROAMFS_KNOWN_BUGS=1.
+// them as deleted. Fixed: base-only keys
+// are looked up in the cache by name identity.
 func TestCaseVariantFolderKeepsRoamingData(t *testing.T) {
-	if os.Getenv("ROAMFS_KNOWN_BUGS") == "" {
-		t.Skip("known bug (syncer logoff plan: bases under a case variant taken as deleted); set ROAMFS_KNOWN_BUGS=1 to run")
-	}
 	m := newMachine(t, newServer(t))
 	m.logon()
 	write(t, m.p("AppData/Roaming/Vendor/settings.ini"), "important")

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -57,17 +58,15 @@ func readJournal(l cachedir.Layout, all bool) ([]journalEntry, error) {
 		return nil, usageError{fmt.Errorf("%s is not a roamfs cache (no state directory)", l.Dir)}
 	}
 	var lines io.Reader
-	if c, err := dialSession(l); err == nil {
-		q := "/journal"
-		if all {
-			q += "?all=1"
-		}
-		body, err := c.do("GET", q)
-		if err != nil {
-			return nil, err
-		}
+	q := "/journal"
+	if all {
+		q += "?all=1"
+	}
+	if body, err := query(l, "GET", q); err == nil {
 		defer body.Close()
 		lines = body
+	} else if !errors.Is(err, errNoDaemon) {
+		return nil, err
 	} else {
 		j, err := journal.Open(l.Journal(), journal.Options{})
 		if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -48,14 +49,12 @@ func readStatus(l cachedir.Layout) (cachedir.Status, error) {
 	if !l.Exists() {
 		return cachedir.Status{}, usageError{fmt.Errorf("%s is not a roamfs cache (no state directory)", l.Dir)}
 	}
-	if c, err := dialSession(l); err == nil {
-		body, err := c.do("GET", "/status")
-		if err != nil {
-			return cachedir.Status{}, err
-		}
+	if body, err := query(l, "GET", "/status"); err == nil {
 		defer body.Close()
 		var st cachedir.Status
 		return st, json.NewDecoder(body).Decode(&st)
+	} else if !errors.Is(err, errNoDaemon) {
+		return cachedir.Status{}, err
 	}
 	st, err := l.ReadStatus()
 	if err != nil {

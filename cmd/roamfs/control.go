@@ -30,7 +30,21 @@ func (s *session) startControl() (*http.Server, error) {
 		return nil, fmt.Errorf("control socket %s: %w", sock, err)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
+	// open wraps a handler that needs the journal: it runs only while the
+	// session still has it, so a command racing the end of the session is
+	// told to come back (it then reads the journal itself).
+	open := func(h http.HandlerFunc) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			s.jmu.RLock()
+			defer s.jmu.RUnlock()
+			if s.closed {
+				http.Error(w, "session is ending", http.StatusServiceUnavailable)
+				return
+			}
+			h(w, r)
+		}
+	}
+	mux.HandleFunc("GET /status", open(func(w http.ResponseWriter, r *http.Request) {
 		st, err := s.cfg.layout.ReadStatus()
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -39,31 +53,31 @@ func (s *session) startControl() (*http.Server, error) {
 		st.PendingChanges = s.j.PendingCount()
 		addQuota(&st, s.sy)
 		json.NewEncoder(w).Encode(st)
-	})
-	mux.HandleFunc("GET /journal", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	mux.HandleFunc("GET /journal", open(func(w http.ResponseWriter, r *http.Request) {
 		bw := bufio.NewWriter(w)
 		err := writeJournalJSON(bw, s.j, r.URL.Query().Get("all") == "1")
 		if err != nil {
 			fmt.Fprintf(bw, "{\"error\":%q}\n", err.Error())
 		}
 		bw.Flush()
-	})
-	mux.HandleFunc("GET /plan", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	mux.HandleFunc("GET /plan", open(func(w http.ResponseWriter, r *http.Request) {
 		plan, err := s.sy.PlanLogoff(r.Context())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		json.NewEncoder(w).Encode(planEntries(plan))
-	})
-	mux.HandleFunc("POST /hive/upload", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	mux.HandleFunc("POST /hive/upload", open(func(w http.ResponseWriter, r *http.Request) {
 		res, err := s.hive.upload(r.Context())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		json.NewEncoder(w).Encode(res)
-	})
+	}))
 	mux.HandleFunc("POST /logoff", func(w http.ResponseWriter, r *http.Request) {
 		if refused := s.precheck(r.Context(), r.URL.Query().Get("allow_mass_delete") == "1"); refused != nil {
 			json.NewEncoder(w).Encode(refused)
@@ -118,9 +132,31 @@ func (c *controlClient) do(method, path string) (io.ReadCloser, error) {
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			return nil, errSessionEnding
+		}
 		return nil, fmt.Errorf("session daemon: %s", b)
 	}
 	return resp.Body, nil
+}
+
+var errSessionEnding = errors.New("the session is ending")
+
+// query asks the session on this cache, waiting out a session that is just
+// ending; errNoDaemon means the caller reads the cache itself.
+func query(l cachedir.Layout, method, path string) (io.ReadCloser, error) {
+	for try := 0; try < 100; try++ {
+		c, err := dialSession(l)
+		if err != nil {
+			return nil, errNoDaemon
+		}
+		body, err := c.do(method, path)
+		if !errors.Is(err, errSessionEnding) {
+			return body, err
+		}
+		time.Sleep(50 * time.Millisecond) // the daemon is closing its journal and exiting
+	}
+	return nil, fmt.Errorf("the session on %s is taking long to end; try again", l.Dir)
 }
 
 // journalEntry is one line of `roamfs journal --json`; its keys are a contract.

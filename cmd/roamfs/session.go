@@ -48,6 +48,11 @@ type session struct {
 
 	stopWarn context.CancelFunc
 
+	// jmu keeps the journal open while a control request reads it; closed is
+	// set when the session closes it, after which requests are turned away.
+	jmu    sync.RWMutex
+	closed bool
+
 	mu       sync.Mutex
 	waiters  []chan logoffReply // `roamfs logoff` callers waiting for the sync
 	unmountQ chan struct{}
@@ -323,6 +328,9 @@ func (s *session) close() {
 	if s.prof != nil {
 		s.prof.Close()
 	}
+	s.jmu.Lock()
+	s.closed = true
+	s.jmu.Unlock()
 	s.sy.Close()
 	if err := s.j.Close(); err != nil {
 		s.log.Error("close journal", zap.Error(err))

@@ -32,11 +32,17 @@ var (
 )
 
 func (n *Node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
-	h, err := n.p.Open(n.rel(), int(flags))
+	rel, e := n.path()
+	if e != 0 {
+		return nil, 0, e
+	}
+	h, err := n.p.Open(rel, int(flags))
 	if err != nil {
 		return nil, 0, errno(err)
 	}
-	return &File{n: n, h: h}, 0, 0
+	f := &File{n: n, h: h}
+	n.opened(f)
+	return f, 0, 0
 }
 
 func (n *Node) Create(ctx context.Context, name string, flags, mode uint32, out *fuse.EntryOut) (*fs.Inode, fs.FileHandle, uint32, syscall.Errno) {
@@ -45,15 +51,19 @@ func (n *Node) Create(ctx context.Context, name string, flags, mode uint32, out 
 		return nil, nil, 0, errno(err)
 	}
 	ch := n.newChild(ctx, &st, out)
-	return ch, &File{n: ch.Operations().(*Node), h: h}, 0, 0
+	cn := ch.Operations().(*Node)
+	f := &File{n: cn, h: h}
+	cn.opened(f)
+	return ch, f, 0, 0
 }
 
 // path is the file's current path, or "" once its last name is gone.
 func (f *File) path() string {
-	if _, parent := f.n.Parent(); parent == nil && !f.n.IsRoot() {
+	rel, e := f.n.path()
+	if e != 0 {
 		return ""
 	}
-	return f.n.rel()
+	return rel
 }
 
 func (f *File) PassthroughFd() (int, bool) { return f.h.Fd(), true }
@@ -77,7 +87,10 @@ func (f *File) Fsync(ctx context.Context, flags uint32) syscall.Errno {
 	return errno(f.h.Fsync(f.path(), flags&1 != 0))
 }
 
-func (f *File) Release(ctx context.Context) syscall.Errno { return errno(f.h.Release(f.path())) }
+func (f *File) Release(ctx context.Context) syscall.Errno {
+	f.n.released(f)
+	return errno(f.h.Release(f.path()))
+}
 
 func (f *File) Getattr(ctx context.Context, out *fuse.AttrOut) syscall.Errno {
 	st, err := f.h.Stat()

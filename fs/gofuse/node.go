@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"path"
+	"sync"
 	"syscall"
 
 	"github.com/hanwen/go-fuse/v2/fs"
@@ -20,6 +21,35 @@ import (
 type Node struct {
 	fs.Inode
 	p *overlay.Profile
+
+	mu    sync.Mutex
+	files map[*File]struct{} // open handles: a file unlinked while open is reached through them
+}
+
+func (n *Node) opened(f *File) {
+	n.mu.Lock()
+	if n.files == nil {
+		n.files = map[*File]struct{}{}
+	}
+	n.files[f] = struct{}{}
+	n.mu.Unlock()
+}
+
+func (n *Node) released(f *File) {
+	n.mu.Lock()
+	delete(n.files, f)
+	n.mu.Unlock()
+}
+
+// anyFile is an open handle of n, for fchmod/futimens of a file that lost its
+// last name: the kernel does not say which handle those came through.
+func (n *Node) anyFile() *File {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for f := range n.files {
+		return f
+	}
+	return nil
 }
 
 var (
@@ -50,6 +80,18 @@ func NewRoot(p *overlay.Profile) *Node { return &Node{p: p} }
 // rel is this node's profile-relative path ("" for the root). A node whose last
 // name was unlinked while open still answers through its open handles.
 func (n *Node) rel() string { return n.Path(nil) }
+
+// path is rel for operations by path; a node that lost its last name has none
+// (and "" would be the root).
+func (n *Node) path() (string, syscall.Errno) {
+	if n.IsRoot() {
+		return "", 0
+	}
+	if _, parent := n.Parent(); parent == nil {
+		return "", syscall.ENOENT
+	}
+	return n.Path(nil), 0
+}
 
 func (n *Node) child(name string) string { return path.Join(n.rel(), name) }
 
@@ -97,7 +139,14 @@ func (n *Node) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) 
 		fillAttr(&out.Attr, &st)
 		return 0
 	}
-	st, err := n.p.Lstat(n.rel())
+	rel, e := n.path()
+	if e != 0 {
+		if f := n.anyFile(); f != nil {
+			return f.Getattr(ctx, out)
+		}
+		return e
+	}
+	st, err := n.p.Lstat(rel)
 	if err != nil {
 		return errno(err)
 	}
@@ -125,11 +174,21 @@ func (n *Node) Setattr(ctx context.Context, f fs.FileHandle, in *fuse.SetAttrIn,
 	if t, ok := in.GetMTime(); ok {
 		a.Mtime = &t
 	}
-	var h *overlay.Handle
-	if fh, ok := f.(*File); ok {
-		h = fh.h
+	var st unix.Stat_t
+	var err error
+	fh, _ := f.(*File)
+	rel, e := n.path()
+	if fh == nil && e != 0 {
+		fh = n.anyFile()
 	}
-	st, err := n.p.Setattr(n.rel(), h, a)
+	switch {
+	case fh != nil:
+		st, err = fh.h.Setattr(fh.path(), a)
+	case e != 0:
+		return e
+	default:
+		st, err = n.p.Setattr(rel, a)
+	}
 	if err != nil {
 		return errno(err)
 	}
@@ -170,7 +229,11 @@ func (n *Node) Link(ctx context.Context, target fs.InodeEmbedder, name string, o
 }
 
 func (n *Node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
-	b, err := n.p.Readlink(n.rel())
+	rel, e := n.path()
+	if e != 0 {
+		return nil, e
+	}
+	b, err := n.p.Readlink(rel)
 	return b, errno(err)
 }
 
@@ -188,7 +251,11 @@ func (n *Node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedd
 }
 
 func (n *Node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
-	fd, err := n.p.OpenDir(n.rel())
+	rel, e := n.path()
+	if e != 0 {
+		return nil, e
+	}
+	fd, err := n.p.OpenDir(rel)
 	if err != nil {
 		return nil, errno(err)
 	}
@@ -205,19 +272,35 @@ func (n *Node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
 }
 
 func (n *Node) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
-	sz, err := n.p.Getxattr(n.rel(), attr, dest)
+	rel, e := n.path()
+	if e != 0 {
+		return 0, e
+	}
+	sz, err := n.p.Getxattr(rel, attr, dest)
 	return uint32(sz), errno(err)
 }
 
 func (n *Node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
-	sz, err := n.p.Listxattr(n.rel(), dest)
+	rel, e := n.path()
+	if e != 0 {
+		return 0, e
+	}
+	sz, err := n.p.Listxattr(rel, dest)
 	return uint32(sz), errno(err)
 }
 
 func (n *Node) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
-	return errno(n.p.Setxattr(n.rel(), attr, data, int(flags)))
+	rel, e := n.path()
+	if e != 0 {
+		return e
+	}
+	return errno(n.p.Setxattr(rel, attr, data, int(flags)))
 }
 
 func (n *Node) Removexattr(ctx context.Context, attr string) syscall.Errno {
-	return errno(n.p.Removexattr(n.rel(), attr))
+	rel, e := n.path()
+	if e != 0 {
+		return e
+	}
+	return errno(n.p.Removexattr(rel, attr))
 }
