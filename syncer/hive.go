@@ -25,15 +25,6 @@ import (
 // written to the server as NTUSER.DAT.{GUID}.tmp, flushed and renamed over
 // NTUSER.DAT. The newer hive wins, as on Windows.
 
-// Hive events, in the spirit of the User Profile Service's operational
-// events for background registry upload.
-const (
-	EventHiveUploadStarted   = 51
-	EventHiveUploadSucceeded = 52
-	EventHiveUploadFailed    = 53
-	EventHiveMandatory       = 54
-)
-
 // MandatoryHive marks a mandatory profile: its hive is never uploaded.
 const MandatoryHive = "NTUSER.MAN"
 

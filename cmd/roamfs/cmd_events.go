@@ -1,0 +1,23 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"roamfs/syncer"
+)
+
+func newEventsCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "events",
+		Short: "List the event ids roamfs logs (field event_id of state/roamfs.log)",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			for _, e := range syncer.Events {
+				fmt.Fprintf(c.OutOrStdout(), "%5d  %s\n", e.ID, e.Text)
+			}
+			return nil
+		},
+	}
+}
