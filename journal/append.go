@@ -152,7 +152,14 @@ func (j *Journal) commitGroup(group []*appendReq, budget int64) {
 			j.lastTime = r.recs[i].Time
 		}
 	}
-	committed, err := j.writeRecords(group, budget)
+	var err error
+	committed := j.lastSeq.Load()
+	if j.wal != nil {
+		err = j.wal.append(group)
+	}
+	if err == nil {
+		committed, err = j.writeRecords(group, budget)
+	}
 	j.lastSeq.Store(committed)
 	if err != nil {
 		j.log.Error("journal append failed", zap.Error(err), zap.Uint64("committed_through", committed))

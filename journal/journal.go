@@ -3,6 +3,7 @@ package journal
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,9 @@ type Options struct {
 	Logger   *zap.Logger // nil = zap.NewNop()
 	NoSync   bool        // tests/benchmarks only: skip fsync (default: every commit is fsynced)
 	ReadOnly bool        // open without the exclusive lock, for inspection commands
+	// WAL puts the write-ahead file in front of badger (see wal.go). Always
+	// on on Windows, where badger's own sync does not reach the disk.
+	WAL bool
 }
 
 // Journal is an open change journal. All methods are safe for concurrent use.
@@ -37,6 +41,7 @@ type Journal struct {
 	ro  bool
 
 	lastSeq  atomic.Uint64 // highest durable Seq; written only by the committer (and Open)
+	wal      *wal          // nil unless Options.WAL
 	lastTime time.Time     // time of the last record handed a Seq; the committer's alone
 	synced   atomic.Uint64 // the watermark; written only under commitMu (and Open)
 	txns     atomic.Uint64 // record transactions committed, for benchmarks
@@ -101,6 +106,12 @@ func Open(dir string, opt Options) (*Journal, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open journal %s: %w", dir, err)
 	}
+	if (opt.WAL || runtime.GOOS == "windows") && !opt.ReadOnly {
+		if err := j.startWAL(); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("open journal %s: %w", dir, err)
+		}
+	}
 	if j.ro {
 		close(j.committerDone)
 	} else {
@@ -139,6 +150,23 @@ func recoverDir(dir string, opt Options) error {
 // highest r/ key. It is never below the watermark, so that if synced records
 // were ever pruned, new records could not be given a Seq that is already
 // counted as synced.
+func (j *Journal) startWAL() error {
+	w, err := openWAL(j.dir)
+	if err != nil {
+		return err
+	}
+	j.wal = w
+	n, err := j.recoverWAL()
+	if err != nil {
+		w.close()
+		return fmt.Errorf("recover from the write-ahead file: %w", err)
+	}
+	if n > 0 {
+		j.log.Warn("records missing from badger recovered from the write-ahead file", zap.Int("records", n))
+	}
+	return nil
+}
+
 func (j *Journal) load() error {
 	return j.db.View(func(txn *badger.Txn) error {
 		synced, err := readWatermark(txn)
@@ -208,6 +236,13 @@ func (j *Journal) Close() error {
 		j.ops.Wait()
 		if err := j.db.Close(); err != nil {
 			j.closeErr = fmt.Errorf("close journal %s: %w", j.dir, err)
+		}
+		if j.wal != nil {
+			// badger closed cleanly: its files hold every record.
+			if j.closeErr == nil {
+				j.closeErr = j.wal.reset()
+			}
+			j.wal.close()
 		}
 	})
 	return j.closeErr
