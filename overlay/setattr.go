@@ -19,6 +19,35 @@ type Attr struct {
 	Atime, Mtime *time.Time
 }
 
+// owner is the chown request, -1 for the id left alone.
+func (a Attr) owner() (uid, gid int, ok bool) {
+	uid, gid = -1, -1
+	if a.UID != nil {
+		uid = int(*a.UID)
+	}
+	if a.GID != nil {
+		gid = int(*a.GID)
+	}
+	return uid, gid, a.UID != nil || a.GID != nil
+}
+
+// times is the utimensat request, UTIME_OMIT for the time left alone.
+func (a Attr) times() ([]unix.Timespec, bool) {
+	ts := []unix.Timespec{{Nsec: unix.UTIME_OMIT}, {Nsec: unix.UTIME_OMIT}}
+	if a.Atime != nil {
+		ts[0] = unix.NsecToTimespec(a.Atime.UnixNano())
+	}
+	if a.Mtime != nil {
+		ts[1] = unix.NsecToTimespec(a.Mtime.UnixNano())
+	}
+	return ts, a.Atime != nil || a.Mtime != nil
+}
+
+// changesMetadata: what the journal records as a setattr (size is a truncate).
+func (a Attr) changesMetadata() bool {
+	return a.Mode != nil || a.UID != nil || a.GID != nil || a.Atime != nil || a.Mtime != nil
+}
+
 // Setattr changes rel's attributes by path (chmod, truncate, utimes). A size
 // change is journaled as a truncate, mode, owner and times as one setattr
 // record. Requests that name an open file go to Handle.Setattr.
@@ -37,14 +66,7 @@ func (p *Profile) Setattr(rel string, a Attr) (unix.Stat_t, error) {
 			return st, err
 		}
 	}
-	if a.UID != nil || a.GID != nil {
-		uid, gid := -1, -1
-		if a.UID != nil {
-			uid = int(*a.UID)
-		}
-		if a.GID != nil {
-			gid = int(*a.GID)
-		}
+	if uid, gid, ok := a.owner(); ok {
 		if err := unix.Fchownat(dirfd, name, uid, gid, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 			return st, err
 		}
@@ -54,14 +76,7 @@ func (p *Profile) Setattr(rel string, a Attr) (unix.Stat_t, error) {
 			return st, err
 		}
 	}
-	if a.Atime != nil || a.Mtime != nil {
-		ts := []unix.Timespec{{Nsec: unix.UTIME_OMIT}, {Nsec: unix.UTIME_OMIT}}
-		if a.Atime != nil {
-			ts[0] = unix.NsecToTimespec(a.Atime.UnixNano())
-		}
-		if a.Mtime != nil {
-			ts[1] = unix.NsecToTimespec(a.Mtime.UnixNano())
-		}
+	if ts, ok := a.times(); ok {
 		if err := unix.UtimesNanoAt(dirfd, name, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 			return st, err
 		}
@@ -69,7 +84,7 @@ func (p *Profile) Setattr(rel string, a Attr) (unix.Stat_t, error) {
 	if err := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return st, err
 	}
-	if a.Mode != nil || a.UID != nil || a.GID != nil || a.Atime != nil || a.Mtime != nil {
+	if a.changesMetadata() {
 		if err := p.record(journal.OpSetattr, rel, "", st.Size); err != nil {
 			return st, err
 		}
@@ -104,14 +119,7 @@ func (h *Handle) Setattr(rel string, a Attr) (unix.Stat_t, error) {
 			return st, err
 		}
 	}
-	if a.UID != nil || a.GID != nil {
-		uid, gid := -1, -1
-		if a.UID != nil {
-			uid = int(*a.UID)
-		}
-		if a.GID != nil {
-			gid = int(*a.GID)
-		}
+	if uid, gid, ok := a.owner(); ok {
 		if err := unix.Fchown(h.fd, uid, gid); err != nil {
 			return st, err
 		}
@@ -121,14 +129,7 @@ func (h *Handle) Setattr(rel string, a Attr) (unix.Stat_t, error) {
 			return st, err
 		}
 	}
-	if a.Atime != nil || a.Mtime != nil {
-		ts := []unix.Timespec{{Nsec: unix.UTIME_OMIT}, {Nsec: unix.UTIME_OMIT}}
-		if a.Atime != nil {
-			ts[0] = unix.NsecToTimespec(a.Atime.UnixNano())
-		}
-		if a.Mtime != nil {
-			ts[1] = unix.NsecToTimespec(a.Mtime.UnixNano())
-		}
+	if ts, ok := a.times(); ok {
 		if err := unix.UtimesNanoAt(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(h.fd), ts, 0); err != nil {
 			return st, err
 		}
@@ -147,7 +148,7 @@ func (h *Handle) Setattr(rel string, a Attr) (unix.Stat_t, error) {
 			return st, err
 		}
 	}
-	if a.Mode != nil || a.UID != nil || a.GID != nil || a.Atime != nil || a.Mtime != nil {
+	if a.changesMetadata() {
 		return st, h.p.record(journal.OpSetattr, rel, "", st.Size)
 	}
 	return st, nil

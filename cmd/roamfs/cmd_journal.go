@@ -23,12 +23,9 @@ func newJournalCmd() *cobra.Command {
 		Short: "Show the change journal: pending entries, or the whole history",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := requireFlag(c, "cache"); err != nil {
-				return err
-			}
-			l, err := cachedir.New(cache)
+			l, err := cacheFlag(cache)
 			if err != nil {
-				return usageError{err}
+				return err
 			}
 			entries, err := readJournal(l, all)
 			if err != nil {

@@ -22,12 +22,9 @@ func newStatusCmd() *cobra.Command {
 		Short: "Show the profile as Windows' Win32_UserProfile does, with pending changes",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := requireFlag(c, "cache"); err != nil {
-				return err
-			}
-			l, err := cachedir.New(cache)
+			l, err := cacheFlag(cache)
 			if err != nil {
-				return usageError{err}
+				return err
 			}
 			st, err := readStatus(l)
 			if err != nil {

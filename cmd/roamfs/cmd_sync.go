@@ -22,12 +22,9 @@ func newSyncCmd() *cobra.Command {
 cache's unsynced journal entries against the server copy with the logoff rules.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := requireFlag(c, "cache"); err != nil {
-				return err
-			}
-			l, err := cachedir.New(cache)
+			l, err := cacheFlag(cache)
 			if err != nil {
-				return usageError{err}
+				return err
 			}
 			o, err := openOffline(l, server, pol, full)
 			if err != nil {

@@ -82,12 +82,9 @@ func newHiveCmd() *cobra.Command {
 		Short: "Ask the running session to upload the hive now, if it changed",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := requireFlag(c, "cache"); err != nil {
-				return err
-			}
-			l, err := cachedir.New(cache)
+			l, err := cacheFlag(cache)
 			if err != nil {
-				return usageError{err}
+				return err
 			}
 			cl, err := dialSession(l)
 			if errors.Is(err, errNoDaemon) {

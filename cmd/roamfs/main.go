@@ -8,6 +8,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"roamfs/cachedir"
 )
 
 func main() {
@@ -44,9 +46,14 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 	}
 }
 
-func requireFlag(c *cobra.Command, name string) error {
-	if v, _ := c.Flags().GetString(name); v == "" {
-		return usageError{fmt.Errorf("%s: --%s is required", c.CommandPath(), name)}
+// cacheFlag checks the --cache every inspection command needs.
+func cacheFlag(dir string) (cachedir.Layout, error) {
+	if dir == "" {
+		return cachedir.Layout{}, usageError{fmt.Errorf("--cache DIR is required")}
 	}
-	return nil
+	l, err := cachedir.New(dir)
+	if err != nil {
+		return l, usageError{err}
+	}
+	return l, nil
 }
