@@ -4,7 +4,7 @@ BIN     := bin/roamfs
 PKGS    := ./journal/ ./policy/ ./store/ ./syncer/ ./overlay/ ./fs/... ./cachedir/ ./cmd/...
 SHARED  ?= ../shared
 
-.PHONY: build test unit e2e contract demo bench lint fuzz clean
+.PHONY: build test unit cgofuse windows e2e contract demo bench lint fuzz clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/roamfs
@@ -12,7 +12,7 @@ build:
 # Unit tests with the race detector, then the end-to-end tests through real
 # mounts (one package at a time: mounts must not race each other), then the CLI
 # contract administrators' scripts rely on.
-test: lint unit e2e contract
+test: lint unit cgofuse windows e2e contract
 
 unit:
 	$(GO) test -race -count=1 $(PKGS)
@@ -37,3 +37,18 @@ lint:
 
 clean:
 	rm -rf bin
+
+# The cgofuse front end (the adapter WinFsp runs on Windows) through libfuse 3,
+# with the same conformance suite as go-fuse; then the Windows cross-builds
+# (no cgo: WinFsp is loaded at run time) and go vet for Windows.
+.PHONY: cgofuse windows
+cgofuse:
+	$(GO) vet -tags fuse3 ./fs/cgofuse/
+	$(GO) test -race -count=1 -tags fuse3 ./fs/cgofuse/
+
+windows:
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build ./fs/cgofuse/
+	GOOS=windows GOARCH=arm64 CGO_ENABLED=0 $(GO) build ./fs/cgofuse/
+	GOOS=windows GOARCH=amd64 $(GO) vet ./fs/cgofuse/
+	GOOS=windows GOARCH=arm64 $(GO) vet ./fs/cgofuse/
+	GOOS=windows $(GO) vet ./journal/ ./policy/ ./store/

@@ -196,7 +196,8 @@ func (h *Handle) Release(rel string) error {
 // settle journals a write record with the final size if size or mtime moved
 // since the last record of this handle.
 func (h *Handle) settle(rel string) error {
-	if !h.writable {
+	if !h.writable || rel == "" {
+		// "" is a file that lost its last name while open: nothing of it roams.
 		return nil
 	}
 	var st unix.Stat_t

@@ -1,0 +1,14 @@
+// Package cgofuse serves an overlay.Profile through cgofuse: WinFsp on
+// Windows, where it builds without cgo (WinFsp is loaded at run time), and
+// libfuse 3 on Linux (cgo, -tags fuse3), where the same code is tested on every
+// CI run through the fs/fstest conformance suite.
+//
+// Like fs/gofuse it is a thin adapter: cgofuse names files by path
+// ("/Documents/a.txt"), the adapter strips the leading slash and calls the
+// overlay, keeps open files and directories in handle tables, and turns errors
+// into negative errnos in one function (errc). Every profile rule — what roams,
+// what is journaled — lives in overlay.
+//
+// Without -tags fuse3 on Linux the package is empty: cgofuse would otherwise
+// need libfuse 2's headers, which roamfs does not use.
+package cgofuse
