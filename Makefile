@@ -4,7 +4,7 @@ BIN     := bin/roamfs
 PKGS    := ./journal/ ./policy/ ./store/ ./syncer/ ./overlay/ ./fs/... ./cachedir/ ./cmd/...
 SHARED  ?= ../shared
 
-.PHONY: build test unit cgofuse windows e2e contract demo bench lint fuzz clean
+.PHONY: build test unit cgofuse windows e2e contract demo bench lint fuzz fuzz-short clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/roamfs
@@ -12,7 +12,7 @@ build:
 # Unit tests with the race detector, then the end-to-end tests through real
 # mounts (one package at a time: mounts must not race each other), then the CLI
 # contract administrators' scripts rely on.
-test: lint unit cgofuse windows e2e contract
+test: lint unit cgofuse windows fuzz-short e2e contract
 
 unit:
 	$(GO) test -race -count=1 $(PKGS)
@@ -52,3 +52,16 @@ windows:
 	GOOS=windows GOARCH=amd64 $(GO) vet ./fs/cgofuse/
 	GOOS=windows GOARCH=arm64 $(GO) vet ./fs/cgofuse/
 	GOOS=windows $(GO) vet ./journal/ ./policy/ ./store/
+
+# Fuzzing: the policy parser, the journal's record and base decoders, path
+# checks. `make test` gives each a few seconds; `make fuzz` a few minutes.
+FUZZ_TARGETS := policy:FuzzParse journal:FuzzDecodeRecord journal:FuzzDecodeBase store:FuzzCheckRel
+FUZZTIME ?= 120s
+
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$fn ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg/ || exit 1; done
