@@ -44,6 +44,21 @@ func (g *hiveGate) enter() {
 	g.mu.Unlock()
 }
 
+// enterTruncate admits a truncate by path. open(O_TRUNC) reaches a FUSE
+// daemon as an OPEN and then a separate SETATTR without a handle; the opener
+// already holds the gate, and a snapshot waiting for it to leave has not
+// started copying, so the truncate must not wait behind that snapshot (it
+// would wait for itself). Only a snapshot already copying (no writers left)
+// holds it back.
+func (g *hiveGate) enterTruncate() {
+	g.mu.Lock()
+	for g.frozen && g.writers == 0 {
+		g.cond.Wait()
+	}
+	g.writers++
+	g.mu.Unlock()
+}
+
 func (g *hiveGate) leave() {
 	g.mu.Lock()
 	g.writers--

@@ -94,7 +94,7 @@ func (p *Profile) Setattr(rel string, a Attr) (unix.Stat_t, error) {
 
 func (p *Profile) truncate(rel string, dirfd int, name string, size int64) error {
 	if p.pol.IsHive(rel) {
-		p.hives.enter()
+		p.hives.enterTruncate()
 		defer p.hives.leave()
 	}
 	fd, err := unix.Openat(dirfd, name, unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)

@@ -58,18 +58,26 @@ func DecideHive(base, server, local Version) Decision {
 	}
 }
 
-// IsMandatory reports whether the cache holds a mandatory profile.
-func (s *Syncer) IsMandatory() bool {
-	v, _ := s.local.stat(MandatoryHive)
-	return v.Present()
+// IsMandatory reports whether the server copy is a mandatory profile. It is
+// the server's NTUSER.MAN that decides, never the cache's: a user who deletes
+// it through the mount must not make the profile writable, and one who
+// creates it must not have their changes discarded. An unreachable server
+// reads as not mandatory; nothing can be written to it anyway.
+func (s *Syncer) IsMandatory(ctx context.Context) bool {
+	sp, _, err := s.serverPath(ctx, MandatoryHive)
+	if err != nil {
+		return false
+	}
+	v, err := s.serverStat(ctx, sp)
+	return err == nil && v.Present()
 }
 
 // ReadOnly reports whether this profile never writes to the server, and why.
-func (s *Syncer) ReadOnly() (bool, string) {
+func (s *Syncer) ReadOnly(ctx context.Context) (bool, string) {
 	switch {
 	case s.cfg.Policy.ReadOnlyProfile:
 		return true, "ReadOnlyProfile policy"
-	case s.IsMandatory():
+	case s.IsMandatory(ctx):
 		return true, "mandatory profile (" + MandatoryHive + ")"
 	}
 	return false, ""
@@ -103,7 +111,7 @@ func (s *Syncer) hiveDirty(rel string) (bool, uint64, error) {
 // snapshots.
 func (s *Syncer) UploadHives(ctx context.Context, src HiveSource, spool string) (HiveResult, error) {
 	res := HiveResult{Time: time.Now()}
-	if ro, why := s.ReadOnly(); ro {
+	if ro, why := s.ReadOnly(ctx); ro {
 		s.log.Info("the hive is never uploaded: "+why, zap.Int("event_id", EventHiveMandatory))
 		res.Skipped = append(res.Skipped, "all: "+why)
 		return res, nil

@@ -190,9 +190,11 @@ func (l *local) remove(rel string) error {
 	return err
 }
 
-// isTemp reports a name roamfs writes only while copying.
+// isTemp reports a name roamfs writes only while copying: its own temporary
+// files and a hive upload's NAME.{GUID}.tmp. Neither is ever profile data.
 func isTemp(rel string) bool {
-	return strings.HasPrefix(path.Base(rel), store.TempPrefix)
+	base := path.Base(rel)
+	return strings.HasPrefix(base, store.TempPrefix) || hiveTempRe.MatchString(base)
 }
 
 func randomSuffix() string {

@@ -45,7 +45,7 @@ func (s *Syncer) Logoff(ctx context.Context) (Result, error) {
 // Apply carries out a plan made by PlanLogoff.
 func (s *Syncer) Apply(ctx context.Context, plan *Plan) (Result, error) {
 	res := Result{Time: time.Now(), Through: plan.Through}
-	if ro, why := s.ReadOnly(); ro {
+	if ro, why := s.ReadOnly(ctx); ro {
 		// Nothing is ever written to the server: the session's changes are
 		// discarded (the next logon brings the server's versions back).
 		res.Discarded = len(plan.Steps)

@@ -142,12 +142,10 @@ func (s *Syncer) decideLogoffPath(ctx context.Context, p string) (Step, error) {
 	return st, nil
 }
 
-// decideWithIntent is the journal mode's decision; the hive has its own stream.
+// decideWithIntent is the journal mode's decision; the hive has its own stream
+// (a read-only or mandatory profile's Apply uploads nothing at all).
 func (s *Syncer) decideWithIntent(st Step) Decision {
 	if s.cfg.Policy.IsHive(st.Path) {
-		if s.IsMandatory() {
-			return Decision{ActNothing, "hive: mandatory profile, never uploaded"}
-		}
 		return DecideHive(st.Base, st.Server, st.Local)
 	}
 	return DecideLogoff(st.Intent, st.Base, st.Server, st.Local)

@@ -58,6 +58,11 @@ func (s *Syncer) Logon(ctx context.Context) (LogonResult, error) {
 			return res, err
 		}
 		res.NewProfile = true
+		if s.cfg.Policy.ReadOnlyProfile {
+			// The template lives in the cache only; there is nothing to merge.
+			res.Time = time.Now()
+			return res, nil
+		}
 	}
 	pd, err := s.loadPending()
 	if err != nil {
@@ -172,7 +177,7 @@ func (s *Syncer) applyLogon(ctx context.Context, steps []Step, res *LogonResult)
 		del = append(del, s.key(st.Path))
 	}
 	var kept []journal.Record
-	readOnly, _ := s.ReadOnly()
+	readOnly, _ := s.ReadOnly(ctx)
 	for _, st := range steps {
 		switch {
 		case st.Action == ActDownload && st.Server.Kind == KindDir:

@@ -80,6 +80,10 @@ func printResult(c *cobra.Command, res syncer.Result, asJSON bool) {
 	if !res.OK {
 		return
 	}
+	if res.Discarded > 0 {
+		fmt.Fprintf(out, "read-only or mandatory profile: %d changes discarded, nothing written to the server\n", res.Discarded)
+		return
+	}
 	fmt.Fprintf(out, "synced: %d uploaded, %d deleted on server, %d kept, %d conflicts\n",
 		res.Uploaded, res.Deleted, res.Kept, res.Conflicts)
 }
