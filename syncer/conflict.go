@@ -50,7 +50,17 @@ func (s *Syncer) resolveConflict(ctx context.Context, st Step) (Version, error) 
 		}
 		log = log.With(zap.String("copy", cp))
 	}
-	log.Warn("conflict: both machines changed this path; the server's newer version stays")
+	log.Warn("conflict: both machines changed this path; the server's version stays")
+	// The cache takes the winner now, so cache, base and server agree: a
+	// later deletion elsewhere then reaches this cache instead of the loser
+	// coming back from it.
+	if st.Server.Kind == KindFile || st.Server.Kind == KindSymlink {
+		if v, err := s.download(ctx, st, st.Server); err == nil {
+			return v, nil
+		} else {
+			log.Warn("could not bring the winning version into the cache; the next logon does", zap.Error(err))
+		}
+	}
 	return st.Server, nil
 }
 

@@ -26,11 +26,12 @@ const (
 	ActDownload              // logon: cache := server
 	ActDeleteLocal           // logon: remove from the cache (deleted elsewhere)
 	ActKeepLocal             // logon: cache holds something the server and base don't know: keep it
+	ActKeepPending           // logon: a pending change here, merged at the next logoff against its old base
 )
 
 func (a Action) String() string {
 	return [...]string{"nothing", "upload", "delete-server", "keep-server", "conflict-local-wins",
-		"conflict-server-wins", "download", "delete-local", "keep-local"}[a]
+		"conflict-server-wins", "download", "delete-local", "keep-local", "keep-pending"}[a]
 }
 
 // Decision is an action and the name of the rule that chose it, for the dry-run
@@ -66,6 +67,10 @@ func DecideLogoff(in Intent, base, server, local Version) Decision {
 			return Decision{ActUpload, "a write beats a delete"}
 		case server.Kind == KindDir && local.Kind == KindDir:
 			return Decision{ActUpload, "directory on both sides: merge"}
+		case local.Kind == KindDir:
+			// A folder's children are separate paths; only the file
+			// standing in its way can move aside, whatever the times.
+			return Decision{ActConflictLocal, "a folder beats a file: the file is kept as a conflict copy"}
 		case local.MTime.After(server.MTime):
 			return Decision{ActConflictLocal, "changed on both sides: local is newer"}
 		default:
@@ -90,7 +95,7 @@ func DecideLogoff(in Intent, base, server, local Version) Decision {
 func DecideLogon(pending bool, base, server, cache Version) Decision {
 	switch {
 	case pending:
-		return Decision{ActNothing, "pending change here: merged at logoff"}
+		return Decision{ActKeepPending, "pending change here: merged at logoff against its old base"}
 	case server.Present() && server.Same(cache):
 		return Decision{ActNothing, "cache agrees with server"}
 	case server.Present() && server.Kind == KindDir && cache.Kind == KindDir:

@@ -38,6 +38,7 @@ func TestDecideLogoffTable(t *testing.T) {
 		{"directory created here", absent, absent, dir, ActUpload},
 		{"directory on both sides", absent, dir, dir, ActNothing},
 		{"directory deleted here, unchanged on server", dir, dir, absent, ActDeleteServer},
+		{"folder here, newer file on server", file(1, 0), file(3, 2*time.Hour), dir, ActConflictLocal},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -120,8 +121,8 @@ func TestDecideLogonTable(t *testing.T) {
 		{"agree", false, b, b, b, ActNothing},
 		{"deleted elsewhere, unmodified here", false, b, absent, b, ActDeleteLocal},
 		{"deleted elsewhere, but unknown to last sync", false, absent, absent, file(5, time.Hour), ActKeepLocal},
-		{"pending change is never overwritten", true, b, file(2, time.Hour), file(3, time.Hour), ActNothing},
-		{"pending change is never deleted", true, b, absent, file(3, time.Hour), ActNothing},
+		{"pending change is never overwritten", true, b, file(2, time.Hour), file(3, time.Hour), ActKeepPending},
+		{"pending change is never deleted", true, b, absent, file(3, time.Hour), ActKeepPending},
 		{"folder deleted elsewhere", false, dir, absent, dir, ActDeleteLocal},
 		{"folder new on server", false, absent, dir, absent, ActDownload},
 	}

@@ -70,8 +70,8 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (Result, error) {
 		switch {
 		case st.Action == ActDeleteServer:
 			dels = append(dels, st)
-		case st.Local.Kind == KindDir && st.Action == ActUpload:
-			dirs = append(dirs, st)
+		case st.Local.Kind == KindDir && (st.Action == ActUpload || st.Action == ActConflictLocal):
+			dirs = append(dirs, st) // parents before their children
 		case s.cfg.Policy.IsHive(st.Path):
 			hives = append(hives, st)
 		default:
@@ -177,10 +177,18 @@ func (s *Syncer) applyStep(ctx context.Context, st Step, res *Result, b *baseUpd
 			upload = s.uploadHive
 		}
 		v, err := upload(ctx, st.Path, st.ServerPath, st.Server)
+		if errors.Is(err, errFolderInTheWay) {
+			// A file replacing a folder that got files elsewhere: the
+			// folder stays, the file goes up beside it as a conflict copy.
+			st.Action, st.Rule = ActConflictServer, "a file does not replace a folder that holds new files"
+			v, err = s.resolveConflict(ctx, st)
+			res.Conflicts++
+		} else if err == nil {
+			res.Uploaded++
+		}
 		if err != nil {
 			return err
 		}
-		res.Uploaded++
 		b.put(k, v)
 	case ActDeleteServer:
 		err := s.cfg.Store.Remove(ctx, st.ServerPath)
@@ -222,7 +230,11 @@ func (s *Syncer) upload(ctx context.Context, src, dst string, server Version) (V
 		return v, err
 	}
 	if server.Present() && server.Kind != v.Kind && (server.Kind == KindDir || v.Kind == KindDir) {
-		if err := s.cfg.Store.Remove(ctx, dst); err != nil {
+		err := s.cfg.Store.Remove(ctx, dst)
+		if isNotEmpty(err) {
+			return v, fmt.Errorf("replace %s on server: %w", dst, errFolderInTheWay)
+		}
+		if err != nil {
 			return v, fmt.Errorf("replace %s on server: %w", dst, err)
 		}
 	}
@@ -286,6 +298,8 @@ func (s *Syncer) ensureParents(ctx context.Context, rel string) error {
 	}
 	return nil
 }
+
+var errFolderInTheWay = errors.New("a folder with files in it is in the way")
 
 func isNotEmpty(err error) bool {
 	return err != nil && (errors.Is(err, store.ErrNotEmpty) || errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST))

@@ -187,8 +187,8 @@ func (s *Syncer) applyLogon(ctx context.Context, steps []Step, res *LogonResult)
 			set[s.key(st.Path)] = st.Server.base()
 		case st.Action == ActDownload:
 			files = append(files, st)
-		case st.Action == ActNothing && st.ServerPath == "":
-			// left untouched
+		case st.Action == ActKeepPending || (st.Action == ActNothing && st.ServerPath == ""):
+			// pending here (its base stays the old one), or left untouched
 		case st.Action == ActNothing && st.Server.Present():
 			set[s.key(st.Path)] = st.Server.base()
 		case st.Action == ActNothing && !st.Server.Present() && st.Base.Present() && !st.Local.Present():

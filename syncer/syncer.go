@@ -88,7 +88,9 @@ func (s *Syncer) loadPending() (*pending, error) {
 	pd := &pending{paths: map[string]bool{}, spelling: map[string]string{}}
 	err := s.cfg.Journal.Scan(false, func(r journal.Record) error {
 		pd.through = r.Seq
-		for _, p := range []string{r.Path, r.OldPath} {
+		// The new name last: a rename that changes only case must leave the
+		// key spelled as the cache now has it.
+		for _, p := range []string{r.OldPath, r.Path} {
 			p = strings.Trim(p, "/")
 			if p != "" {
 				pd.paths[s.key(p)] = true
