@@ -154,6 +154,7 @@ func (j *Journal) commitGroup(group []*appendReq, budget int64) {
 	}
 	var err error
 	committed := j.lastSeq.Load()
+	j.space.check(false)
 	if j.wal != nil {
 		err = j.wal.append(group)
 	}

@@ -37,7 +37,7 @@ func badgerOptions(dir string, opt Options) badger.Options {
 		WithReadOnly(opt.ReadOnly).
 		WithDetectConflicts(false).
 		WithMetricsEnabled(false).
-		WithMemTableSize(4 << 20).
+		WithMemTableSize(1 << 20). // its .mem log is mapped at twice this: small enough to back with real blocks (space.go)
 		WithNumMemtables(2).
 		WithNumLevelZeroTables(2).
 		WithNumLevelZeroTablesStall(4).
@@ -49,7 +49,10 @@ func badgerOptions(dir string, opt Options) badger.Options {
 		WithValueThreshold(1 << 10).
 		WithNumCompactors(2).
 		WithNumGoroutines(2).
-		WithCompression(options.None)
+		WithCompression(options.None).
+		// A damaged table must be an error, never a record silently
+		// missing (a pending record lost is a change never uploaded).
+		WithChecksumVerificationMode(options.OnTableAndBlockRead)
 }
 
 // zapBadgerLogger passes badger's warnings and errors to zap. badger's info

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -42,6 +43,7 @@ type Journal struct {
 
 	lastSeq  atomic.Uint64 // highest durable Seq; written only by the committer (and Open)
 	wal      *wal          // nil unless Options.WAL
+	space    *spaceGuard   // backs badger's mapped files; nil when read-only
 	lastTime time.Time     // time of the last record handed a Seq; the committer's alone
 	synced   atomic.Uint64 // the watermark; written only under commitMu (and Open)
 	txns     atomic.Uint64 // record transactions committed, for benchmarks
@@ -75,6 +77,9 @@ func Open(dir string, opt Options) (*Journal, error) {
 	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open journal %s: %w", dir, err)
 	}
+	if err := checkTables(dir); err != nil {
+		return nil, fmt.Errorf("open journal %s: %w", dir, err)
+	}
 	db, err := badger.Open(badgerOptions(dir, opt))
 	if err != nil && opt.ReadOnly && needsRecovery(err) {
 		// A killed daemon leaves its memtable log unreplayed, and badger
@@ -91,7 +96,12 @@ func Open(dir string, opt Options) (*Journal, error) {
 		if isLockError(err) {
 			return nil, fmt.Errorf("open journal %s: %w", dir, ErrLocked)
 		}
-		return nil, fmt.Errorf("open journal %s: %w", dir, err)
+		if errors.Is(err, os.ErrPermission) {
+			return nil, fmt.Errorf("open journal %s: %w", dir, err)
+		}
+		// badger reports damage in its own words ("manifest has bad magic",
+		// "checksum mismatch"); say what it means for the user and the way out.
+		return nil, fmt.Errorf("open journal %s: %w (badger: %v)", dir, ErrCorrupt, err)
 	}
 	j := &Journal{
 		dir:           dir,
@@ -115,6 +125,7 @@ func Open(dir string, opt Options) (*Journal, error) {
 	if j.ro {
 		close(j.committerDone)
 	} else {
+		j.space = newSpaceGuard(dir, j.log)
 		go j.committer()
 		j.gc = startGC(db, j.log, gcInterval)
 	}

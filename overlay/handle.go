@@ -40,6 +40,11 @@ func (p *Profile) Open(rel string, flags int) (*Handle, error) {
 	}
 	defer done()
 	flags &^= unix.O_CREAT | unix.O_EXCL
+	if accessWrites(flags) {
+		if err := p.noSpace(); err != nil {
+			return nil, err
+		}
+	}
 	hive := accessWrites(flags) && p.pol.IsHive(rel)
 	if hive {
 		p.hives.enter()
@@ -81,6 +86,9 @@ func (p *Profile) Create(rel string, flags int, mode uint32, o *Owner) (*Handle,
 		return nil, st, err
 	}
 	defer done()
+	if err := p.noSpace(); err != nil {
+		return nil, st, err
+	}
 	hive := p.pol.IsHive(rel)
 	if hive {
 		p.hives.enter()

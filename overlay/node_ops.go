@@ -59,6 +59,9 @@ func (p *Profile) Mknod(rel string, mode, dev uint32, o *Owner) (unix.Stat_t, er
 
 func (p *Profile) makeEntry(rel string, op journal.Op, o *Owner, mk func(dirfd int, name string) error) (unix.Stat_t, error) {
 	var st unix.Stat_t
+	if err := p.noSpace(); err != nil {
+		return st, err
+	}
 	dirfd, name, done, err := p.parent(rel)
 	if err != nil {
 		return st, err
@@ -100,6 +103,12 @@ func (p *Profile) remove(rel string, flags int, op journal.Op) error {
 
 // Rename moves oldRel to newRel (flags: RENAME_NOREPLACE, RENAME_EXCHANGE). The
 // syncer turns it into a delete of the old path and a create of the new one.
+//
+// Unlike the other operations it is journaled before it is done: a rename
+// over a synced file replaces content the journal knows nothing about, and a
+// daemon killed between the rename and its record would leave the next logon
+// to "restore" the server's old version over an acknowledged write. A record
+// for a rename that then fails is harmless: replay compares real state.
 func (p *Profile) Rename(oldRel, newRel string, flags uint32) error {
 	odir, oname, odone, err := p.parent(oldRel)
 	if err != nil {
@@ -112,18 +121,19 @@ func (p *Profile) Rename(oldRel, newRel string, flags uint32) error {
 	}
 	defer ndone()
 	var st unix.Stat_t
-	if err := unix.Renameat2(odir, oname, ndir, nname, uint(flags)); err != nil {
+	if err := unix.Fstatat(odir, oname, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return err
 	}
-	_ = unix.Fstatat(ndir, nname, &st, unix.AT_SYMLINK_NOFOLLOW)
 	if err := p.record(journal.OpRename, newRel, oldRel, st.Size); err != nil {
 		return err
 	}
 	if flags&unix.RENAME_EXCHANGE != 0 {
-		// Both names now hold something new.
-		return p.record(journal.OpRename, oldRel, newRel, 0)
+		// Both names will hold something new.
+		if err := p.record(journal.OpRename, oldRel, newRel, 0); err != nil {
+			return err
+		}
 	}
-	return nil
+	return unix.Renameat2(odir, oname, ndir, nname, uint(flags))
 }
 
 // Link makes newRel a hard link to existingRel. The server gets a copy: Windows

@@ -49,6 +49,7 @@ type Profile struct {
 	log     *zap.Logger
 	asRoot  bool
 	hives   *hiveGate
+	space   spaceCheck
 }
 
 // New opens the profile rooted at dir. The journal receives a record for every
