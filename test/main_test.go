@@ -3,7 +3,9 @@ package test
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -238,16 +240,16 @@ func reap(pid int) {
 	unix.Wait4(pid, &ws, unix.WNOHANG, nil)
 }
 
-// waitGone waits for processes to exit. Polling is acceptable here: this waits
-// for a process to finish (it has been told to), it does not guess readiness.
+// waitGone waits for processes to exit and be reaped: a zombie's other
+// threads can still hold the journal lock, so a zombie is not gone yet
+// unless it is not ours to reap. Polling is acceptable here: this waits for a
+// process to finish (it has been told to), it does not guess readiness.
 func waitGone(pids []int, limit time.Duration) []int {
 	deadline := time.Now().Add(limit)
 	for {
 		var left []int
 		for _, p := range pids {
-			if !alive(p) {
-				reap(p)
-			} else {
+			if !gone(p) {
 				left = append(left, p)
 			}
 		}
@@ -256,6 +258,19 @@ func waitGone(pids []int, limit time.Duration) []int {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+func gone(pid int) bool {
+	if alive(pid) {
+		return false
+	}
+	var ws unix.WaitStatus
+	_, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+	if err == unix.ECHILD {
+		return true // somebody else's zombie: nothing more to wait for
+	}
+	_, err = os.Stat(fmt.Sprintf("/proc/%d", pid))
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 // openUnder lists this process's descriptors open on files below dir.
