@@ -44,6 +44,7 @@ func TestKilledLogoffEveryStep(t *testing.T) {
 	ref.logoff()
 	want := tree(t, refServer)
 	total := ref.server.Ops() - start
+	t.Logf("a logoff of %d server operations, stopped after each", total)
 	if total < 10 {
 		t.Fatalf("a realistic logoff should take more than %d server operations", total)
 	}
