@@ -36,6 +36,7 @@ func (s *Syncer) Logon(ctx context.Context) (LogonResult, error) {
 	if n := s.cfg.Journal.PendingCount(); n > 0 {
 		s.log.Warn("unsynced changes of an earlier session found; merging them into the server first",
 			zap.Int("event_id", EventReplayingJournal), zap.Int("records", n))
+		s.CleanServerTemps(ctx)
 		r, err := s.Logoff(ctx)
 		res.Replayed = &r
 		if err != nil {
@@ -310,4 +311,17 @@ func escapes(p, target string) bool {
 	}
 	j := path.Join(path.Dir(p), target)
 	return j == ".." || strings.HasPrefix(j, "../")
+}
+
+// CleanServerTemps removes the temporary files an interrupted sync left on the
+// server. It runs where a sync is being finished (the replay at logon, `roamfs
+// sync`), not at every logoff: another machine's upload in progress has a
+// temporary file too, and removing it only makes that upload fail and retry.
+func (s *Syncer) CleanServerTemps(ctx context.Context) {
+	n, err := s.cfg.Store.CleanTemp(ctx)
+	if err != nil {
+		s.log.Warn("could not remove temporary files of an interrupted sync from the server", zap.Error(err))
+	} else if n > 0 {
+		s.log.Info("removed temporary files an interrupted sync left on the server", zap.Int("count", n))
+	}
 }

@@ -3,9 +3,12 @@ package syncer
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"roamfs/store"
 )
 
 // killedLogoff builds the same session every time: a profile synced once,
@@ -70,6 +73,9 @@ func TestKilledLogoffEveryStep(t *testing.T) {
 			}
 		}
 		m.server.FailAfter(-1, nil)
+		// What a process killed inside a Put leaves behind.
+		os.WriteFile(filepath.Join(server, "Documents", store.TempPrefix+"killed"), []byte("half"), 0o600)
+		m.sy.CleanServerTemps(context.Background())
 		m.logoff()
 		got := tree(t, server)
 		if d := diffTrees(want, got); len(d) > 0 {

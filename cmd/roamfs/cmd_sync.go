@@ -32,6 +32,7 @@ cache's unsynced journal entries against the server copy with the logoff rules.`
 			}
 			defer o.close()
 			o.sy.AllowMassDelete(force)
+			o.sy.CleanServerTemps(context.Background())
 			run := o.sy.Logoff
 			if full {
 				st, _ := l.ReadStatus()
