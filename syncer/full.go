@@ -77,7 +77,7 @@ func (s *Syncer) PlanFull(ctx context.Context, loadTime time.Time) (*Plan, error
 		}
 	}
 	sort.Slice(plan.Steps, func(i, j int) bool { return plan.Steps[i].Path < plan.Steps[j].Path })
-	return plan, s.checkMassDelete(plan, len(v.steps))
+	return plan, s.checkMassDelete(plan, func() (int, error) { return len(v.steps), nil })
 }
 
 // ErrMassDelete holds a sync that would delete more of the server than the
@@ -92,8 +92,11 @@ func (e *ErrMassDelete) Error() string {
 		"Check the cache; if the deletions are intended, log off (or sync) again with --allow-mass-delete", e.Deletes, e.Total, e.Percent)
 }
 
-func (s *Syncer) checkMassDelete(plan *Plan, total int) error {
-	if s.cfg.AllowMassDelete || total == 0 {
+// total counts the server's entries; it is only asked for when the plan
+// deletes enough to matter, so an ordinary logoff does not pay for a count
+// that grows with the profile.
+func (s *Syncer) checkMassDelete(plan *Plan, total func() (int, error)) error {
+	if s.cfg.AllowMassDelete {
 		return nil
 	}
 	dels := 0
@@ -102,8 +105,19 @@ func (s *Syncer) checkMassDelete(plan *Plan, total int) error {
 			dels++
 		}
 	}
+	if dels <= 10 {
+		return nil
+	}
+	n, err := total()
+	if err != nil || n == 0 {
+		return err
+	}
+	return s.massDelete(dels, n)
+}
+
+func (s *Syncer) massDelete(dels, total int) error {
 	pct := s.cfg.Policy.MassDeletePercent
-	if dels > 10 && dels*100 > pct*total {
+	if dels*100 > pct*total {
 		s.log.Warn("logoff held: it would delete too much of the server copy", zap.Int("event_id", EventMassDelete),
 			zap.Int("deletes", dels), zap.Int("total", total))
 		return &ErrMassDelete{Deletes: dels, Total: total, Percent: pct}

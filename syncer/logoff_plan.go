@@ -63,11 +63,11 @@ func (s *Syncer) PlanLogoff(ctx context.Context) (*Plan, error) {
 			plan.Steps = append(plan.Steps, st)
 		}
 	}
-	total := 0
-	if err := s.cfg.Journal.Bases("", func(string, journal.Base) error { total++; return nil }); err != nil {
-		return nil, err
-	}
-	return plan, s.checkMassDelete(plan, total)
+	return plan, s.checkMassDelete(plan, func() (int, error) {
+		total := 0
+		err := s.cfg.Journal.Bases("", func(string, journal.Base) error { total++; return nil })
+		return total, err
+	})
 }
 
 func (s *Syncer) expand(p string, cand map[string]string) error {

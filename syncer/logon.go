@@ -191,7 +191,11 @@ func (s *Syncer) applyLogon(ctx context.Context, steps []Step, res *LogonResult)
 		case st.Action == ActKeepPending || (st.Action == ActNothing && st.ServerPath == ""):
 			// pending here (its base stays the old one), or left untouched
 		case st.Action == ActNothing && st.Server.Present():
-			set[s.key(st.Path)] = st.Server.base()
+			// Rewriting every unchanged base at every logon would make logon
+			// and logoff cost grow with the profile: only changed ones.
+			if !st.Base.Same(st.Server) || !st.Base.MTime.Equal(st.Server.MTime) {
+				set[s.key(st.Path)] = st.Server.base()
+			}
 		case st.Action == ActNothing && !st.Server.Present() && st.Base.Present() && !st.Local.Present():
 			del = append(del, s.key(st.Path))
 		case st.Action == ActKeepLocal && readOnly:
