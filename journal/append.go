@@ -45,20 +45,43 @@ type appendReq struct {
 //
 // Append after Close returns ErrClosed; on a read-only journal, ErrReadOnly.
 func (j *Journal) Append(recs ...Record) ([]Record, error) {
-	if err := j.writable(); err != nil {
+	req, out, err := j.submit(recs)
+	if err != nil || req == nil {
+		return out, err
+	}
+	if err := <-req.done; err != nil {
 		return nil, fmt.Errorf("append to journal %s: %w", j.dir, err)
 	}
+	return out, nil
+}
+
+// AppendNoWait hands recs to the committer and returns without waiting for
+// them to be durable: they go out with the next group. It is for records that
+// acknowledge nothing to anybody — the final size of a file at release, when
+// close(2) has long returned and the path was journaled dirty at open — so
+// that a file's create does not pay for two fsyncs. A failure is logged by
+// the committer; a lost one costs nothing (the sync reads the real file).
+func (j *Journal) AppendNoWait(recs ...Record) error {
+	_, _, err := j.submit(recs)
+	return err
+}
+
+// submit checks recs and hands them to the committer.
+func (j *Journal) submit(recs []Record) (*appendReq, []Record, error) {
+	if err := j.writable(); err != nil {
+		return nil, nil, fmt.Errorf("append to journal %s: %w", j.dir, err)
+	}
 	if len(recs) == 0 {
-		return []Record{}, nil
+		return nil, []Record{}, nil
 	}
 	out := make([]Record, len(recs))
 	var now time.Time
 	for i, r := range recs {
 		if r.Op == "" {
-			return nil, fmt.Errorf("append to journal %s: record %d has no op", j.dir, i)
+			return nil, nil, fmt.Errorf("append to journal %s: record %d has no op", j.dir, i)
 		}
 		if r.Op == OpRename && r.OldPath == "" {
-			return nil, fmt.Errorf("append to journal %s: rename of %q has no old path", j.dir, r.Path)
+			return nil, nil, fmt.Errorf("append to journal %s: rename of %q has no old path", j.dir, r.Path)
 		}
 		if r.Time.IsZero() {
 			if now.IsZero() {
@@ -76,12 +99,9 @@ func (j *Journal) Append(recs ...Record) ([]Record, error) {
 	select {
 	case j.reqs <- req:
 	case <-j.quit:
-		return nil, fmt.Errorf("append to journal %s: %w", j.dir, ErrClosed)
+		return nil, nil, fmt.Errorf("append to journal %s: %w", j.dir, ErrClosed)
 	}
-	if err := <-req.done; err != nil {
-		return nil, fmt.Errorf("append to journal %s: %w", j.dir, err)
-	}
-	return out, nil
+	return req, out, nil
 }
 
 // committer is the only goroutine that writes records and moves lastSeq.

@@ -94,3 +94,32 @@ func TestWALEmptiedAfterCleanClose(t *testing.T) {
 		t.Fatalf("LastSeq %d after reopen, want 20", j.LastSeq())
 	}
 }
+
+// TestAppendNoWaitIsDurableByClose: a record handed over without waiting is
+// written with the next group, at the latest when the journal closes.
+func TestAppendNoWaitIsDurableByClose(t *testing.T) {
+	dir := t.TempDir()
+	j, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.AppendNoWait(Record{Op: OpWrite, Path: "late", Size: 7}); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.AppendNoWait(Record{Op: OpWrite, Path: "after"}); err == nil {
+		t.Fatal("AppendNoWait after Close succeeded")
+	}
+	j, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	var got []Record
+	j.Scan(true, func(r Record) error { got = append(got, r); return nil })
+	if len(got) != 1 || got[0].Path != "late" || got[0].Size != 7 {
+		t.Fatalf("records after reopen: %+v", got)
+	}
+}

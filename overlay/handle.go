@@ -156,7 +156,7 @@ func (h *Handle) Allocate(rel string, off, size int64, mode uint32) error {
 	if err := unix.Fallocate(h.fd, mode, off, size); err != nil {
 		return err
 	}
-	return h.settle(rel)
+	return h.settle(rel, true)
 }
 
 // Flush runs at every close(2) of a descriptor sharing this handle. Closing a
@@ -181,7 +181,7 @@ func (h *Handle) Fsync(rel string, dataOnly bool) error {
 	if err != nil {
 		return err
 	}
-	return h.settle(rel)
+	return h.settle(rel, true)
 }
 
 // Release closes the handle. rel is the file's path now (it may have been renamed
@@ -190,7 +190,9 @@ func (h *Handle) Fsync(rel string, dataOnly bool) error {
 func (h *Handle) Release(rel string) error {
 	var err error
 	if rel != "" {
-		err = h.settle(rel)
+		// close(2) has returned already: this record acknowledges nothing,
+		// the path has been journaled dirty since the open.
+		err = h.settle(rel, false)
 	}
 	if cerr := unix.Close(h.fd); err == nil {
 		err = cerr
@@ -202,8 +204,9 @@ func (h *Handle) Release(rel string) error {
 }
 
 // settle journals a write record with the final size if size or mtime moved
-// since the last record of this handle.
-func (h *Handle) settle(rel string) error {
+// since the last record of this handle; durably (before returning) when it
+// answers an fsync.
+func (h *Handle) settle(rel string, durable bool) error {
 	if !h.writable || rel == "" {
 		// "" is a file that lost its last name while open: nothing of it roams.
 		return nil
@@ -217,6 +220,10 @@ func (h *Handle) settle(rel string) error {
 	h.lastSize, h.lastMtim = st.Size, st.Mtim
 	h.mu.Unlock()
 	if !changed {
+		return nil
+	}
+	if !durable {
+		h.p.recordLazily(journal.OpWrite, rel, st.Size)
 		return nil
 	}
 	return h.p.record(journal.OpWrite, rel, "", st.Size)

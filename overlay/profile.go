@@ -81,6 +81,30 @@ func (p *Profile) Roams(rel string) bool {
 	return !p.pol.Nonroaming(rel)
 }
 
+// noWaitJournal is a journal that can take a record without waiting for it
+// to be durable (journal.Journal can).
+type noWaitJournal interface {
+	AppendNoWait(recs ...journal.Record) error
+}
+
+// recordLazily journals a record that acknowledges nothing (the final size
+// at release) without waiting for its fsync, where the journal allows it.
+func (p *Profile) recordLazily(op journal.Op, rel string, size int64) {
+	if !p.Roams(rel) {
+		return
+	}
+	r := journal.Record{Time: time.Now(), Session: p.session, Op: op, Path: rel, Size: size}
+	var err error
+	if nw, ok := p.j.(noWaitJournal); ok {
+		err = nw.AppendNoWait(r)
+	} else {
+		_, err = p.j.Append(r)
+	}
+	if err != nil {
+		p.log.Warn("journal append failed", zap.String("op", string(op)), zap.String("path", rel), zap.Error(err))
+	}
+}
+
 // record journals one operation if it touches a roaming path. For a rename it is
 // enough that one side roams: moving a file out of AppData/Local into Documents
 // must upload it, moving it the other way must delete it on the server.
