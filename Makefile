@@ -4,7 +4,7 @@ BIN     := bin/roamfs
 PKGS    := ./journal/ ./policy/ ./store/ ./syncer/ ./overlay/ ./fs/... ./cachedir/ ./cmd/...
 SHARED  ?= ../shared
 
-.PHONY: build test unit cgofuse windows e2e contract demo bench lint fuzz fuzz-short clean
+.PHONY: build test unit cgofuse windows e2e contract demo bench bench-quick bench-micro lint fuzz fuzz-short clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/roamfs
@@ -27,7 +27,17 @@ contract:
 demo: build
 	bash scripts/demo.sh $(BIN)
 
+# The benchmark table of issue 8 (root; about 14 minutes): native, go-fuse
+# loopback and roamfs side by side, logoff/logon against rsync and cp, the
+# journal's durable append rate and the daemon's peak RSS; results in bench/results.
 bench:
+	bash scripts/bench.sh
+
+bench-quick:
+	bash scripts/bench.sh -quick
+
+# Go micro-benchmarks: the journal's append path and the merge decision.
+bench-micro:
 	$(GO) test -run '^$$' -bench . -benchtime 3x -count 3 ./journal/ ./syncer/
 
 lint:
