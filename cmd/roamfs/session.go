@@ -69,9 +69,12 @@ type logoffReply struct {
 // (profile over its size limit) or held (mass deletion) leaves the session
 // as it is, with nothing synced and nothing lost.
 func (s *session) precheck(ctx context.Context, allowMassDelete bool) *logoffReply {
-	q, err := s.sy.CheckQuota()
-	if err != nil {
-		return &logoffReply{Code: ExitFailure, Error: err.Error()}
+	var q syncer.QuotaReport
+	var err error
+	if s.cfg.pol.EnableProfileQuota { // measuring walks the whole cache: only when it matters
+		if q, err = s.sy.CheckQuota(); err != nil {
+			return &logoffReply{Code: ExitFailure, Error: err.Error()}
+		}
 	}
 	if q.Over {
 		s.log.Warn("logoff refused: the profile is over its size limit", zap.Int("event_id", syncer.EventOverQuota),
