@@ -33,7 +33,10 @@ import (
 func badgerOptions(dir string, opt Options) badger.Options {
 	return badger.DefaultOptions(dir).
 		WithLogger(newZapBadgerLogger(opt.Logger)).
-		WithSyncWrites(!opt.NoSync).
+		// With the write-ahead file the records are durable before badger
+		// sees them; badger's bases and watermark may lag after a crash,
+		// which a replay (idempotent) absorbs.
+		WithSyncWrites(!opt.NoSync && !opt.useWAL()).
 		WithReadOnly(opt.ReadOnly).
 		WithDetectConflicts(false).
 		WithMetricsEnabled(false).

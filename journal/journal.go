@@ -25,9 +25,16 @@ type Options struct {
 	Logger   *zap.Logger // nil = zap.NewNop()
 	NoSync   bool        // tests/benchmarks only: skip fsync (default: every commit is fsynced)
 	ReadOnly bool        // open without the exclusive lock, for inspection commands
-	// WAL puts the write-ahead file in front of badger (see wal.go). Always
-	// on on Windows, where badger's own sync does not reach the disk.
+	// WAL puts the write-ahead file in front of badger (see wal.go) even with
+	// NoSync. A durable journal always has it: it is the one flush per group
+	// of records (badger's own sync costs two msyncs per commit, and does not
+	// reach the disk at all on Windows).
 	WAL bool
+}
+
+// useWAL: every durable writable journal, and tests that ask for it.
+func (o Options) useWAL() bool {
+	return !o.ReadOnly && (o.WAL || !o.NoSync || runtime.GOOS == "windows")
 }
 
 // Journal is an open change journal. All methods are safe for concurrent use.
@@ -116,8 +123,8 @@ func Open(dir string, opt Options) (*Journal, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open journal %s: %w", dir, err)
 	}
-	if (opt.WAL || runtime.GOOS == "windows") && !opt.ReadOnly {
-		if err := j.startWAL(); err != nil {
+	if opt.useWAL() {
+		if err := j.startWAL(opt.NoSync); err != nil {
 			_ = db.Close()
 			return nil, fmt.Errorf("open journal %s: %w", dir, err)
 		}
@@ -161,11 +168,12 @@ func recoverDir(dir string, opt Options) error {
 // highest r/ key. It is never below the watermark, so that if synced records
 // were ever pruned, new records could not be given a Seq that is already
 // counted as synced.
-func (j *Journal) startWAL() error {
+func (j *Journal) startWAL(noSync bool) error {
 	w, err := openWAL(j.dir)
 	if err != nil {
 		return err
 	}
+	w.noSync = noSync
 	j.wal = w
 	n, err := j.recoverWAL()
 	if err != nil {
