@@ -135,11 +135,12 @@ type syncResult struct {
 	Error     string    `json:"error"`
 }
 
-// logoff unmounts and syncs, then waits for the daemon to finish exiting, so
-// the next command finds the cache free.
-func (m *machine) logoff() syncResult {
+// logoff runs `roamfs logoff --json [flags] MOUNTPOINT`, then waits for the
+// daemon to finish exiting, so the next command finds the cache free.
+func (m *machine) logoff(flags ...string) syncResult {
 	m.t.Helper()
-	out := must(m.t, "logoff", "--json", m.mnt)
+	args := append(append([]string{"logoff", "--json"}, flags...), m.mnt)
+	out := must(m.t, args...)
 	var res syncResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		m.t.Fatalf("logoff --json printed %q: %v", out, err)

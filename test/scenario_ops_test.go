@@ -76,7 +76,7 @@ func (r *scRun) logoff(m *scMachine, line string, flags ...string) {
 	if len(flags) == 0 {
 		res = m.machine.logoff()
 	} else {
-		res = scLogoffWith(m.machine, flags)
+		res = m.machine.logoff(flags...)
 	}
 	m.on = false
 	r.out = append(r.out, fmt.Sprintf("%s: uploaded %d, deleted %d, kept %d, conflicts %d",
@@ -108,25 +108,6 @@ func (r *scRun) expectFailLogoff(m *scMachine, line string) {
 		state = "logged off"
 	}
 	r.out = append(r.out, fmt.Sprintf("%s: refused, exit %d, %s", line, res.code, state))
-}
-
-// scLogoffWith is machine.logoff with extra flags.
-func scLogoffWith(m *machine, flags []string) syncResult {
-	m.t.Helper()
-	args := append(append([]string{"logoff", "--json"}, flags...), m.mnt)
-	out := must(m.t, args...)
-	var res syncResult
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		m.t.Fatalf("logoff --json printed %q: %v", out, err)
-	}
-	if !res.OK {
-		m.t.Fatalf("logoff exited 0 with a failed result: %+v", res)
-	}
-	if isMounted(m.mnt) {
-		m.t.Fatalf("%s is still mounted after logoff", m.mnt)
-	}
-	m.waitDaemon()
-	return res
 }
 
 // umount unmounts m the way a shutdown does, without roamfs: the daemon
