@@ -61,7 +61,9 @@ windows:
 	GOOS=windows GOARCH=arm64 CGO_ENABLED=0 $(GO) build ./fs/cgofuse/
 	GOOS=windows GOARCH=amd64 $(GO) vet ./fs/cgofuse/
 	GOOS=windows GOARCH=arm64 $(GO) vet ./fs/cgofuse/
-	GOOS=windows $(GO) vet ./journal/ ./policy/ ./store/
+	GOOS=windows $(GO) vet ./journal/ ./policy/ ./store/ ./syncer/ ./cachedir/
+	GOOS=windows GOARCH=amd64 $(GO) vet ./cmd/roamfs/
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/roamfs/
 
 # Fuzzing: the policy parser, the journal's record and base decoders, path
 # checks. `make test` runs their seed corpora (plain go test); new random

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -252,7 +251,7 @@ func (s *Syncer) localHiveName(h string) string {
 // uploadHive is upload for the hive at logoff (the mount is gone, so the cache
 // file is quiet): the hive protocol's temporary name, and no merging.
 func (s *Syncer) uploadHive(ctx context.Context, src, dst string, _ Version) (Version, error) {
-	f, err := s.local.root.OpenFile(src, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := s.local.root.OpenFile(src, os.O_RDONLY|oNofollow, 0)
 	if err != nil {
 		return Version{}, err
 	}

@@ -71,17 +71,13 @@ func (l *local) stat(rel string) (Version, error) {
 	if err != nil {
 		return Version{}, err
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return Version{}, errors.New("no stat data")
-	}
 	var target string
 	if fi.Mode()&fs.ModeSymlink != 0 {
 		if target, err = l.root.Readlink(rel); err != nil {
 			return Version{}, err
 		}
 	}
-	return fromStat(st, target), nil
+	return fromInfo(fi, target), nil
 }
 
 // walk calls fn for every entry under rel (not rel itself), parents first,

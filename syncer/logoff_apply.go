@@ -257,7 +257,7 @@ func (s *Syncer) upload(ctx context.Context, src, dst string, server Version) (V
 // putFile copies a cache file to the server. The version returned is the one
 // read from the open descriptor, so the base matches the bytes sent.
 func (s *Syncer) putFile(ctx context.Context, src, dst string) (Version, error) {
-	f, err := s.local.root.OpenFile(src, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := s.local.root.OpenFile(src, os.O_RDONLY|oNofollow, 0)
 	if err != nil {
 		return Version{}, err
 	}
@@ -266,7 +266,7 @@ func (s *Syncer) putFile(ctx context.Context, src, dst string) (Version, error) 
 	if err != nil {
 		return Version{}, err
 	}
-	v := fromStat(fi.Sys().(*syscall.Stat_t), "")
+	v := fromInfo(fi, "")
 	if v.Kind != KindFile {
 		return v, fmt.Errorf("%s is no longer a regular file", src)
 	}

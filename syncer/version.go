@@ -8,10 +8,7 @@ package syncer
 
 import (
 	"io/fs"
-	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"roamfs/journal"
 	"roamfs/store"
@@ -74,30 +71,37 @@ func fromStoreInfo(i store.Info) Version {
 	return Version{Kind: k, Size: i.Size, MTime: i.MTime, Mode: uint32(i.Mode.Perm()) | modeExtra(i.Mode), Target: i.Target}
 }
 
+// The POSIX positions of setuid, setgid and sticky, as the journal stores them.
+const (
+	modeSetuid = 0o4000
+	modeSetgid = 0o2000
+	modeSticky = 0o1000
+)
+
 // modeExtra keeps setuid/setgid/sticky in the unix bit positions.
 func modeExtra(m fs.FileMode) uint32 {
 	var x uint32
 	if m&fs.ModeSetuid != 0 {
-		x |= unix.S_ISUID
+		x |= modeSetuid
 	}
 	if m&fs.ModeSetgid != 0 {
-		x |= unix.S_ISGID
+		x |= modeSetgid
 	}
 	if m&fs.ModeSticky != 0 {
-		x |= unix.S_ISVTX
+		x |= modeSticky
 	}
 	return x
 }
 
 func toFileMode(mode uint32) fs.FileMode {
 	m := fs.FileMode(mode & 0o777)
-	if mode&unix.S_ISUID != 0 {
+	if mode&modeSetuid != 0 {
 		m |= fs.ModeSetuid
 	}
-	if mode&unix.S_ISGID != 0 {
+	if mode&modeSetgid != 0 {
 		m |= fs.ModeSetgid
 	}
-	if mode&unix.S_ISVTX != 0 {
+	if mode&modeSticky != 0 {
 		m |= fs.ModeSticky
 	}
 	return m
@@ -114,14 +118,17 @@ func (v Version) base() journal.Base {
 	return journal.Base{Kind: journal.Kind(v.Kind), Size: v.Size, MTime: v.MTime, Mode: v.Mode, Target: v.Target}
 }
 
-func fromStat(st *syscall.Stat_t, target string) Version {
-	v := Version{Size: st.Size, MTime: time.Unix(st.Mtim.Sec, st.Mtim.Nsec), Mode: st.Mode & 0o7777}
-	switch st.Mode & unix.S_IFMT {
-	case unix.S_IFREG:
+// fromInfo describes a cache entry. The mode keeps the POSIX bit layout on
+// every platform, so a base written on Linux reads the same on Windows.
+func fromInfo(fi fs.FileInfo, target string) Version {
+	m := fi.Mode()
+	v := Version{Size: fi.Size(), MTime: fi.ModTime(), Mode: uint32(m.Perm()) | modeExtra(m)}
+	switch {
+	case m.IsRegular():
 		v.Kind = KindFile
-	case unix.S_IFDIR:
+	case m.IsDir():
 		v.Kind, v.Size = KindDir, 0
-	case unix.S_IFLNK:
+	case m&fs.ModeSymlink != 0:
 		v.Kind, v.Target, v.Mode, v.Size = KindSymlink, target, 0, 0
 	default:
 		v.Kind = KindOther

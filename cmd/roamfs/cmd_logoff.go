@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 
 	"roamfs/cachedir"
 	"roamfs/syncer"
@@ -125,7 +124,7 @@ func logoff(mnt string, allowMassDelete bool) (logoffReply, error) {
 // logoffDead handles a mount whose daemon was killed: detach the dead mount and
 // run the sync from this process.
 func logoffDead(l cachedir.Layout, mnt string, allowMassDelete bool) (logoffReply, error) {
-	if err := unix.Unmount(mnt, unix.MNT_DETACH); err != nil {
+	if err := detachDeadMount(mnt); err != nil {
 		return logoffReply{}, fmt.Errorf("detach dead mount %s: %w", mnt, err)
 	}
 	o, err := openOffline(l, "", "", false)

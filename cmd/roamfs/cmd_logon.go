@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -105,7 +104,7 @@ func runLogon(c *cobra.Command, f logonFlags, mnt string) error {
 			}
 			return
 		}
-		w := os.NewFile(uintptr(f.readyFd), "ready")
+		w := readyFile(f.readyFd)
 		msg := readyMsg{OK: err == nil}
 		if err != nil {
 			msg.Error, msg.Code = err.Error(), exitCode(err)
@@ -177,7 +176,8 @@ func startDaemon(c *cobra.Command, f logonFlags, cfg sessionConfig) error {
 	if err != nil {
 		return err
 	}
-	args := []string{"logon", "--foreground", "--ready-fd", "3", "--server", cfg.server, "--cache", cfg.layout.Dir}
+	cmd := exec.Command(exe)
+	args := []string{"logon", "--foreground", "--ready-fd", passReady(cmd, w), "--server", cfg.server, "--cache", cfg.layout.Dir}
 	if cfg.policyFile != "" {
 		args = append(args, "--policy", cfg.policyFile)
 	}
@@ -186,9 +186,7 @@ func startDaemon(c *cobra.Command, f logonFlags, cfg sessionConfig) error {
 	}
 	args = append(args, "--user", cfg.user.Name)
 	args = append(args, cfg.mountpoint)
-	cmd := exec.Command(exe, args...)
-	cmd.ExtraFiles = []*os.File{w}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Args = append(cmd.Args, args...)
 	if err := os.MkdirAll(cfg.layout.State(), 0o700); err != nil {
 		return err
 	}
@@ -219,7 +217,7 @@ func startDaemon(c *cobra.Command, f logonFlags, cfg sessionConfig) error {
 		cmd.Process.Release()
 		return nil
 	case <-time.After(f.timeout):
-		cmd.Process.Signal(syscall.SIGTERM)
+		stopDaemon(cmd.Process)
 		return fmt.Errorf("logon: the mount was not ready after %s; see %s", f.timeout, cfg.layout.LogFile())
 	}
 }

@@ -12,12 +12,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/hanwen/go-fuse/v2/fuse"
 	"go.uber.org/zap"
-	"golang.org/x/sys/unix"
 
 	"roamfs/cachedir"
-	"roamfs/fs/gofuse"
 	"roamfs/journal"
 	"roamfs/overlay"
 	"roamfs/policy"
@@ -43,7 +40,7 @@ type session struct {
 	j    *journal.Journal
 	sy   *syncer.Syncer
 	prof *overlay.Profile
-	srv  *fuse.Server
+	srv  mounted
 	hive *hiveStream
 
 	stopWarn context.CancelFunc
@@ -205,10 +202,7 @@ func (s *session) logon(ctx context.Context) error {
 	if s.prof, err = overlay.New(s.cfg.layout.Profile(), s.j, s.cfg.pol, s.id, s.log); err != nil {
 		return err
 	}
-	// The kernel has applied the caller's umask already; the daemon must not
-	// apply its own on top.
-	unix.Umask(0)
-	if s.srv, err = gofuse.Mount(s.cfg.mountpoint, s.prof, gofuse.Options{FsName: s.cfg.layout.Dir, Debug: s.cfg.debug}); err != nil {
+	if s.srv, err = mountProfile(s.cfg.mountpoint, s.prof, s.cfg.layout, s.cfg.debug); err != nil {
 		return err
 	}
 	s.hive = s.startHiveStream()

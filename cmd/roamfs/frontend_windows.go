@@ -1,0 +1,35 @@
+package main
+
+import (
+	"fmt"
+
+	"roamfs/cachedir"
+	"roamfs/fs/cgofuse"
+	"roamfs/overlay"
+)
+
+// mountProfile serves the profile through WinFsp. Windows has no mount table
+// naming the source, so the session records its mount in the machine's mount
+// list for `roamfs logoff MOUNTPOINT`.
+func mountProfile(mnt string, p *overlay.Profile, l cachedir.Layout, debug bool) (mounted, error) {
+	h, err := cgofuse.Mount(mnt, p, cgofuse.Options{FsName: l.Dir, Debug: debug})
+	if err != nil {
+		return nil, err
+	}
+	if err := recordMount(mnt, l.Dir); err != nil {
+		h.Unmount()
+		return nil, fmt.Errorf("record mount %s: %w", mnt, err)
+	}
+	return &recordedMount{Host: h, mnt: mnt}, nil
+}
+
+// recordedMount forgets its mount-list entry once the mount is gone.
+type recordedMount struct {
+	*cgofuse.Host
+	mnt string
+}
+
+func (m *recordedMount) Wait() {
+	m.Host.Wait()
+	forgetMount(m.mnt)
+}
