@@ -10,11 +10,15 @@ import (
 	"golang.org/x/sys/windows/registry"
 )
 
-// WindowsRegistry reads the live registry.
-type WindowsRegistry struct{}
+// WindowsRegistry reads the live registry. With UserSID set, HKCU means that
+// user's hive under HKEY_USERS: a service running as SYSTEM reads the policy
+// of the user logging on, not its own.
+type WindowsRegistry struct {
+	UserSID string
+}
 
 // Value implements Registry.
-func (WindowsRegistry) Value(key, name string) (any, bool, error) {
+func (w WindowsRegistry) Value(key, name string) (any, bool, error) {
 	root, path, ok := strings.Cut(key, `\`)
 	if !ok {
 		return nil, false, fmt.Errorf("registry key %q has no hive", key)
@@ -25,6 +29,9 @@ func (WindowsRegistry) Value(key, name string) (any, bool, error) {
 		hive = registry.LOCAL_MACHINE
 	case "HKCU", "HKEY_CURRENT_USER":
 		hive = registry.CURRENT_USER
+		if w.UserSID != "" {
+			hive, path = registry.USERS, w.UserSID+`\`+path
+		}
 	default:
 		return nil, false, fmt.Errorf("registry hive %q not supported", root)
 	}

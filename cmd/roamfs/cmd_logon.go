@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"roamfs/cachedir"
-	"roamfs/policy"
 )
 
 type logonFlags struct {
@@ -58,16 +57,16 @@ func (f *logonFlags) validate(mnt string) (sessionConfig, error) {
 			return cfg, usageError{fmt.Errorf("logon: --%s is required", n)}
 		}
 	}
-	pol, err := policy.Load(f.policy)
+	u, err := lookupUser(f.user)
+	if err != nil {
+		return cfg, err
+	}
+	pol, err := loadPolicy(f.policy, u.SID)
 	if err != nil {
 		// A policy file that cannot be read is a configuration error too.
 		return cfg, usageError{fmt.Errorf("logon: %w; nothing was mounted", err)}
 	}
 	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
-	u, err := lookupUser(f.user)
-	if err != nil {
-		return cfg, err
-	}
 	cfg = sessionConfig{server: abs(f.server), mountpoint: abs(mnt), pol: pol, debug: f.debug, user: u}
 	if !pol.CompatibleRUPSecurity {
 		if err := checkServerOwner(cfg.server, u); err != nil {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"roamfs/policy"
 )
 
 func newPolicyCmd() *cobra.Command {
@@ -17,7 +16,7 @@ func newPolicyCmd() *cobra.Command {
 		Short: "Print the effective settings, each marked default or set",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			pol, err := policy.Load(file)
+			pol, err := loadPolicy(file, "")
 			if err != nil {
 				return usageError{err}
 			}

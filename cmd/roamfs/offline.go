@@ -10,7 +10,6 @@ import (
 
 	"roamfs/cachedir"
 	"roamfs/journal"
-	"roamfs/policy"
 	"roamfs/store"
 	"roamfs/syncer"
 )
@@ -43,7 +42,7 @@ func openOffline(l cachedir.Layout, server, policyFile string, full bool) (*offl
 	if policyFile == "" {
 		policyFile = st.PolicyFile
 	}
-	pol, err := policy.Load(policyFile)
+	pol, err := loadPolicy(policyFile, "")
 	if err != nil {
 		return nil, err
 	}
