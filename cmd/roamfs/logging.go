@@ -5,6 +5,8 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"roamfs/winevent"
 )
 
 // newFileLogger writes JSON lines to the cache's log file: the daemon has no
@@ -21,5 +23,10 @@ func newFileLogger(path string, debug bool) (*zap.Logger, error) {
 		level = zapcore.DebugLevel
 	}
 	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.AddSync(f), level)
+	// On Windows the entries that carry an event id also go to the
+	// Application log (source roamfs); elsewhere NewCore is unsupported.
+	if ev, err := winevent.NewCore(zapcore.InfoLevel); err == nil {
+		core = zapcore.NewTee(core, ev)
+	}
 	return zap.New(core), nil
 }
