@@ -79,8 +79,8 @@ func (f *logonFlags) validate(mnt string) (sessionConfig, error) {
 	if cfg.layout, err = cachedir.New(f.cache); err != nil {
 		return cfg, usageError{err}
 	}
-	if fi, err := os.Stat(cfg.mountpoint); err != nil || !fi.IsDir() {
-		return cfg, usageError{fmt.Errorf("logon: mount point %s is not a directory", cfg.mountpoint)}
+	if err := checkMountPoint(cfg.mountpoint); err != nil {
+		return cfg, usageError{fmt.Errorf("logon: %w", err)}
 	}
 	if src, ok := mountSource(cfg.mountpoint); ok {
 		return cfg, codedError{ExitFailure, fmt.Errorf("logon: %s is already mounted (%s); log that session off first", cfg.mountpoint, src)}

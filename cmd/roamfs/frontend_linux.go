@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"os"
+
 	"golang.org/x/sys/unix"
 
 	"roamfs/cachedir"
@@ -15,4 +18,12 @@ func mountProfile(mnt string, p *overlay.Profile, l cachedir.Layout, debug bool)
 	// apply its own on top.
 	unix.Umask(0)
 	return gofuse.Mount(mnt, p, gofuse.Options{FsName: l.Dir, Debug: debug})
+}
+
+// checkMountPoint: FUSE mounts over an existing directory.
+func checkMountPoint(mnt string) error {
+	if fi, err := os.Stat(mnt); err != nil || !fi.IsDir() {
+		return fmt.Errorf("mount point %s is not a directory", mnt)
+	}
+	return nil
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"roamfs/cachedir"
 	"roamfs/fs/cgofuse"
@@ -32,4 +34,20 @@ type recordedMount struct {
 func (m *recordedMount) Wait() {
 	m.Host.Wait()
 	forgetMount(m.mnt)
+}
+
+// checkMountPoint: WinFsp mounts on a drive letter ("R:") or creates the
+// mount point folder itself, so a folder must not be there yet; its parent
+// must.
+func checkMountPoint(mnt string) error {
+	if len(mnt) == 2 && mnt[1] == ':' {
+		return nil
+	}
+	if _, err := os.Lstat(mnt); err == nil {
+		return fmt.Errorf("mount point %s already exists: WinFsp mounts only on a folder that does not exist yet (or a free drive letter)", mnt)
+	}
+	if fi, err := os.Stat(filepath.Dir(mnt)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("mount point %s: its parent folder does not exist", mnt)
+	}
+	return nil
 }
