@@ -4,7 +4,7 @@ BIN     := bin/roamfs
 PKGS    := ./journal/ ./policy/ ./store/ ./syncer/ ./overlay/ ./fs/... ./cachedir/ ./cmd/... ./service/ ./winevent/...
 SHARED  ?= ../shared
 
-.PHONY: build test unit cgofuse windows e2e contract demo bench bench-quick bench-micro lint fuzz fuzz-short clean
+.PHONY: build test unit cgofuse cgofuse-portable windows e2e contract demo bench bench-quick bench-micro lint fuzz fuzz-short clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/roamfs
@@ -12,7 +12,7 @@ build:
 # Unit tests with the race detector, then the end-to-end tests through real
 # mounts (one package at a time: mounts must not race each other), then the CLI
 # contract administrators' scripts rely on.
-test: lint unit cgofuse windows e2e contract
+test: lint unit cgofuse cgofuse-portable windows e2e contract
 
 unit:
 	$(GO) test -race -count=1 $(PKGS)
@@ -51,15 +51,23 @@ clean:
 # The cgofuse front end (the adapter WinFsp runs on Windows) through libfuse 3,
 # with the same conformance suite as go-fuse; then the Windows cross-builds
 # (no cgo: WinFsp is loaded at run time) and go vet for Windows.
-.PHONY: cgofuse windows
+.PHONY: cgofuse cgofuse-portable windows
 cgofuse:
 	$(GO) vet -tags fuse3 ./fs/cgofuse/
 	$(GO) test -race -count=1 -tags fuse3 ./fs/cgofuse/
+
+# The same with the portable overlay backend (os.Root), the one Windows runs:
+# its unit tests and the conformance suite through libfuse 3.
+cgofuse-portable:
+	$(GO) vet -tags fuse3,roamfs_portable ./overlay/ ./fs/cgofuse/
+	$(GO) test -race -count=1 -tags roamfs_portable ./overlay/
+	$(GO) test -race -count=1 -tags fuse3,roamfs_portable ./fs/cgofuse/
 
 windows:
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build ./fs/cgofuse/
 	GOOS=windows GOARCH=arm64 CGO_ENABLED=0 $(GO) build ./fs/cgofuse/
 	GOOS=windows GOARCH=amd64 $(GO) vet ./fs/cgofuse/
+	GOOS=windows GOARCH=amd64 $(GO) vet ./overlay/
 	GOOS=windows GOARCH=arm64 $(GO) vet ./fs/cgofuse/
 	GOOS=windows $(GO) vet ./journal/ ./policy/ ./store/ ./syncer/ ./cachedir/
 	GOOS=windows GOARCH=amd64 $(GO) vet ./cmd/roamfs/ ./service/

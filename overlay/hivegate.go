@@ -1,5 +1,3 @@
-//go:build linux
-
 package overlay
 
 import (
@@ -8,8 +6,6 @@ import (
 	"os"
 	"sync"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // The hive (NTUSER.DAT) is uploaded while the user is logged on, so its copy
@@ -108,16 +104,10 @@ func (p *Profile) SnapshotHive(rel, dst string, wait time.Duration) (size int64,
 		return 0, time.Time{}, fmt.Errorf("snapshot %s: %w", rel, err)
 	}
 	defer p.hives.thaw()
-	dirfd, name, done, err := p.parent(rel)
+	src, err := p.openSnapshot(rel)
 	if err != nil {
-		return 0, time.Time{}, err
+		return 0, time.Time{}, fmt.Errorf("snapshot %s: %w", rel, err)
 	}
-	defer done()
-	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return 0, time.Time{}, err
-	}
-	src := os.NewFile(uintptr(fd), rel)
 	defer src.Close()
 	fi, err := src.Stat()
 	if err != nil {

@@ -1,13 +1,12 @@
-//go:build linux
+//go:build linux && !roamfs_portable
 
 package overlay
 
 import (
 	"fmt"
+	"os"
 
 	"golang.org/x/sys/unix"
-
-	"roamfs/journal"
 )
 
 // Lstat describes rel without following a final symlink.
@@ -33,35 +32,10 @@ func (p *Profile) chown(dirfd int, name string, o *Owner) error {
 	return unix.Fchownat(dirfd, name, int(o.UID), int(o.GID), unix.AT_SYMLINK_NOFOLLOW)
 }
 
-// Mkdir creates directory rel.
-func (p *Profile) Mkdir(rel string, mode uint32, o *Owner) (unix.Stat_t, error) {
-	return p.makeEntry(rel, journal.OpMkdir, o, func(dirfd int, name string) error {
-		return unix.Mkdirat(dirfd, name, mode)
-	})
-}
-
-// Symlink creates rel as a symlink to target; the target is stored verbatim and
-// never followed by the daemon.
-func (p *Profile) Symlink(target, rel string, o *Owner) (unix.Stat_t, error) {
-	return p.makeEntry(rel, journal.OpSymlink, o, func(dirfd int, name string) error {
-		return unix.Symlinkat(target, dirfd, name)
-	})
-}
-
-// Mknod creates a special file (a FIFO or socket; device nodes are refused by the
-// kernel's permission checks for ordinary users). It does not roam: Windows
-// profiles hold no such files, so it is journaled as a create only for the record.
-func (p *Profile) Mknod(rel string, mode, dev uint32, o *Owner) (unix.Stat_t, error) {
-	return p.makeEntry(rel, journal.OpCreate, o, func(dirfd int, name string) error {
-		return unix.Mknodat(dirfd, name, mode, int(dev))
-	})
-}
-
-func (p *Profile) makeEntry(rel string, op journal.Op, o *Owner, mk func(dirfd int, name string) error) (unix.Stat_t, error) {
+// newEntry makes rel's entry with mk in its parent directory, gives it to o
+// and describes it.
+func (p *Profile) newEntry(rel string, o *Owner, mk func(dirfd int, name string) error) (unix.Stat_t, error) {
 	var st unix.Stat_t
-	if err := p.noSpace(); err != nil {
-		return st, err
-	}
 	dirfd, name, done, err := p.parent(rel)
 	if err != nil {
 		return st, err
@@ -73,43 +47,42 @@ func (p *Profile) makeEntry(rel string, op journal.Op, o *Owner, mk func(dirfd i
 	if err := p.chown(dirfd, name, o); err != nil {
 		return st, err
 	}
-	if err := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return st, err
-	}
-	return st, p.record(op, rel, "", st.Size)
+	return st, unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
 }
 
-// Unlink removes the file or symlink rel.
-func (p *Profile) Unlink(rel string) error {
-	return p.remove(rel, 0, journal.OpUnlink)
+func (p *Profile) mkdir(rel string, mode uint32, o *Owner) (unix.Stat_t, error) {
+	return p.newEntry(rel, o, func(dirfd int, name string) error {
+		return unix.Mkdirat(dirfd, name, mode)
+	})
 }
 
-// Rmdir removes the empty directory rel.
-func (p *Profile) Rmdir(rel string) error {
-	return p.remove(rel, unix.AT_REMOVEDIR, journal.OpRmdir)
+func (p *Profile) symlink(target, rel string, o *Owner) (unix.Stat_t, error) {
+	return p.newEntry(rel, o, func(dirfd int, name string) error {
+		return unix.Symlinkat(target, dirfd, name)
+	})
 }
 
-func (p *Profile) remove(rel string, flags int, op journal.Op) error {
+func (p *Profile) mknod(rel string, mode, dev uint32, o *Owner) (unix.Stat_t, error) {
+	return p.newEntry(rel, o, func(dirfd int, name string) error {
+		return unix.Mknodat(dirfd, name, mode, int(dev))
+	})
+}
+
+func (p *Profile) remove(rel string, dir bool) error {
 	dirfd, name, done, err := p.parent(rel)
 	if err != nil {
 		return err
 	}
 	defer done()
-	if err := unix.Unlinkat(dirfd, name, flags); err != nil {
-		return err
+	flags := 0
+	if dir {
+		flags = unix.AT_REMOVEDIR
 	}
-	return p.record(op, rel, "", 0)
+	return unix.Unlinkat(dirfd, name, flags)
 }
 
-// Rename moves oldRel to newRel (flags: RENAME_NOREPLACE, RENAME_EXCHANGE). The
-// syncer turns it into a delete of the old path and a create of the new one.
-//
-// Unlike the other operations it is journaled before it is done: a rename
-// over a synced file replaces content the journal knows nothing about, and a
-// daemon killed between the rename and its record would leave the next logon
-// to "restore" the server's old version over an acknowledged write. A record
-// for a rename that then fails is harmless: replay compares real state.
-func (p *Profile) Rename(oldRel, newRel string, flags uint32) error {
+// rename calls before with the size of what oldRel names, then renames.
+func (p *Profile) rename(oldRel, newRel string, flags uint32, before func(size int64) error) error {
 	odir, oname, odone, err := p.parent(oldRel)
 	if err != nil {
 		return err
@@ -124,21 +97,13 @@ func (p *Profile) Rename(oldRel, newRel string, flags uint32) error {
 	if err := unix.Fstatat(odir, oname, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return err
 	}
-	if err := p.record(journal.OpRename, newRel, oldRel, st.Size); err != nil {
+	if err := before(st.Size); err != nil {
 		return err
-	}
-	if flags&unix.RENAME_EXCHANGE != 0 {
-		// Both names will hold something new.
-		if err := p.record(journal.OpRename, oldRel, newRel, 0); err != nil {
-			return err
-		}
 	}
 	return unix.Renameat2(odir, oname, ndir, nname, uint(flags))
 }
 
-// Link makes newRel a hard link to existingRel. The server gets a copy: Windows
-// profile shares do not keep hard links.
-func (p *Profile) Link(existingRel, newRel string) (unix.Stat_t, error) {
+func (p *Profile) link(existingRel, newRel string) (unix.Stat_t, error) {
 	var st unix.Stat_t
 	odir, oname, odone, err := p.parent(existingRel)
 	if err != nil {
@@ -153,10 +118,7 @@ func (p *Profile) Link(existingRel, newRel string) (unix.Stat_t, error) {
 	if err := unix.Linkat(odir, oname, ndir, nname, 0); err != nil {
 		return st, err
 	}
-	if err := unix.Fstatat(ndir, nname, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return st, err
-	}
-	return st, p.record(journal.OpLink, newRel, "", st.Size)
+	return st, unix.Fstatat(ndir, nname, &st, unix.AT_SYMLINK_NOFOLLOW)
 }
 
 // Readlink returns the target of symlink rel.
@@ -185,6 +147,30 @@ func (p *Profile) Readlink(rel string) ([]byte, error) {
 // OpenDir opens directory rel for listing; the caller owns the descriptor.
 func (p *Profile) OpenDir(rel string) (int, error) {
 	return p.openDir(rel, unix.O_RDONLY)
+}
+
+// OpenDirFile opens directory rel for listing as an *os.File, which the
+// caller closes: the form both backends can give.
+func (p *Profile) OpenDirFile(rel string) (*os.File, error) {
+	fd, err := p.openDir(rel, unix.O_RDONLY)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), rel), nil
+}
+
+// openSnapshot opens hive file rel for reading (hivegate.go).
+func (p *Profile) openSnapshot(rel string) (*os.File, error) {
+	dirfd, name, done, err := p.parent(rel)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), rel), nil
 }
 
 // Statfs reports the cache filesystem's space.

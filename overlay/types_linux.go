@@ -1,3 +1,5 @@
+//go:build linux && !roamfs_portable
+
 package overlay
 
 import "golang.org/x/sys/unix"

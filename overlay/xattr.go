@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && !roamfs_portable
 
 package overlay
 
@@ -6,13 +6,10 @@ import (
 	"strconv"
 
 	"golang.org/x/sys/unix"
-
-	"roamfs/journal"
 )
 
-// Extended attributes are served from the cache. They do not travel to the
-// server (an SMB share keeps its own streams); a change is still journaled as a
-// setattr so the journal shows it.
+// Extended attributes are kept by the cache's file system (entry_journal.go
+// journals the changes).
 
 // withPathFd runs fn on a /proc/self/fd path naming rel itself (not a symlink's
 // target), since Linux has no *xattrat calls that take a directory fd everywhere.
@@ -64,20 +61,10 @@ func (p *Profile) Listxattr(rel string, dest []byte) (int, error) {
 	return n, err
 }
 
-// Setxattr sets attribute attr.
-func (p *Profile) Setxattr(rel, attr string, data []byte, flags int) error {
-	err := p.withPathFd(rel, func(pp string) error { return unix.Setxattr(pp, attr, data, flags) })
-	if err != nil {
-		return err
-	}
-	return p.record(journal.OpSetattr, rel, "", 0)
+func (p *Profile) setxattr(rel, attr string, data []byte, flags int) error {
+	return p.withPathFd(rel, func(pp string) error { return unix.Setxattr(pp, attr, data, flags) })
 }
 
-// Removexattr removes attribute attr.
-func (p *Profile) Removexattr(rel, attr string) error {
-	err := p.withPathFd(rel, func(pp string) error { return unix.Removexattr(pp, attr) })
-	if err != nil {
-		return err
-	}
-	return p.record(journal.OpSetattr, rel, "", 0)
+func (p *Profile) removexattr(rel, attr string) error {
+	return p.withPathFd(rel, func(pp string) error { return unix.Removexattr(pp, attr) })
 }

@@ -10,9 +10,10 @@ import (
 )
 
 // TestConformance runs the POSIX conformance suite through libfuse 3, the
-// same adapter code that WinFsp runs on Windows.
+// same adapter code that WinFsp runs on Windows, over the overlay backend this
+// build has (overlayCaps says what it can do).
 func TestConformance(t *testing.T) {
-	fstest.Run(t, func(t *testing.T) (string, *overlay.Profile) {
+	fstest.RunCaps(t, overlayCaps, func(t *testing.T) (string, *overlay.Profile) {
 		p := fstest.NewProfile(t)
 		mnt := t.TempDir()
 		h, err := Mount(mnt, p, Options{FsName: p.Root()})

@@ -13,11 +13,10 @@ import (
 )
 
 func (f *fileSystem) Opendir(p string) (int, uint64) {
-	fd, err := f.p.OpenDir(rel(p))
+	d, err := f.p.OpenDirFile(rel(p))
 	if err != nil {
 		return errc(err), noFh
 	}
-	d := os.NewFile(uintptr(fd), p)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	fh := f.nextFh

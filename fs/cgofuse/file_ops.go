@@ -6,9 +6,9 @@ import (
 	"github.com/winfsp/cgofuse/fuse"
 )
 
-// Create and Open hand the flags on as they come: cgofuse's O_* are the host's.
+// Create and Open hand the overlay os.O_* flags (flags.go).
 func (f *fileSystem) Create(path string, flags int, mode uint32) (int, uint64) {
-	h, _, err := f.p.Create(rel(path), flags, mode, owner())
+	h, _, err := f.p.Create(rel(path), openFlags(flags), mode, owner())
 	if err != nil {
 		return errc(err), noFh
 	}
@@ -16,7 +16,7 @@ func (f *fileSystem) Create(path string, flags int, mode uint32) (int, uint64) {
 }
 
 func (f *fileSystem) Open(path string, flags int) (int, uint64) {
-	h, err := f.p.Open(rel(path), flags)
+	h, err := f.p.Open(rel(path), openFlags(flags))
 	if err != nil {
 		return errc(err), noFh
 	}

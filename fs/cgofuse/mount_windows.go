@@ -13,8 +13,8 @@ import (
 // configure asks WinFsp for Windows name semantics: a profile is read and
 // written by programs that expect NTFS, where "Desktop" and "desktop" are one
 // name and the case it was created with is kept. WinFsp then hands paths on
-// as the program spelled them; resolving them to the stored spelling is the
-// overlay's job (policy CaseInsensitive), not this adapter's. Listings carry
+// as the program spelled them and asks Getpath (getpath.go) for the stored
+// spelling, which the overlay finds (policy CaseInsensitive). Listings carry
 // attributes (readdir-plus), so Explorer does not ask for each entry again.
 func configure(h *fuse.FileSystemHost) {
 	h.SetCapCaseInsensitive(true)

@@ -21,7 +21,7 @@ var metaCases = []testCase{
 	{"Chmod", testChmod},
 	{"Utimes", testUtimes},
 	{"Statfs", testStatfs},
-	{"Xattr", testXattr},
+	{"Xattr", needs(capXattr, testXattr, testXattrUnsupported)},
 }
 
 func testChmod(t *testing.T, e *env) {
@@ -172,6 +172,30 @@ func testXattr(t *testing.T, e *env) {
 	// The attribute lives in the cache, on the profile's file.
 	if _, err := e.p.Getxattr("f", "user.other", nil); err != nil {
 		t.Fatalf("profile getxattr: %v", err)
+	}
+}
+
+// A target without xattrs says so with ENOTSUP on every call, changes
+// nothing and journals nothing.
+func testXattrUnsupported(t *testing.T, e *env) {
+	e.write(t, "f", []byte("x"))
+	name := e.path("f")
+	notSup := func(what string, err error) {
+		t.Helper()
+		if !errors.Is(err, unix.ENOTSUP) {
+			t.Errorf("%s: %v, want ENOTSUP", what, err)
+		}
+	}
+	notSup("setxattr", unix.Setxattr(name, "user.roamfs.test", []byte("v"), 0))
+	_, err := unix.Getxattr(name, "user.roamfs.test", nil)
+	notSup("getxattr", err)
+	_, err = unix.Listxattr(name, nil)
+	notSup("listxattr", err)
+	notSup("removexattr", unix.Removexattr(name, "user.roamfs.test"))
+	for _, r := range e.j.records(t) {
+		if r.Op == journal.OpSetattr {
+			t.Errorf("an unsupported xattr call was journaled: %s %s", r.Op, r.Path)
+		}
 	}
 }
 

@@ -18,9 +18,10 @@ import (
 
 // env is one case's mount.
 type env struct {
-	mnt string
-	p   *overlay.Profile
-	j   *recorder
+	mnt  string
+	p    *overlay.Profile
+	j    *recorder
+	caps Caps
 }
 
 // path is rel's name under the mount point.
