@@ -19,16 +19,6 @@ import (
 	"roamfs/winevent"
 )
 
-// machineDir is roamfs' folder for the whole machine: caches, the mount list
-// and the service's own log.
-func machineDir() string {
-	base := os.Getenv("ProgramData")
-	if base == "" {
-		base = `C:\ProgramData`
-	}
-	return filepath.Join(base, "roamfs")
-}
-
 func serviceInstall(w io.Writer) error {
 	exe, err := os.Executable()
 	if err != nil {

@@ -8,16 +8,20 @@ import (
 	"strings"
 )
 
-// Windows keeps no mount table that names a WinFsp mount's source, so each
-// session records its mount point → cache in a machine-wide folder that both
-// the service (SYSTEM) and the user's `roamfs logoff` can read.
-func mountListDir() string {
+// machineDir is roamfs' folder for the whole machine: caches, the mount list
+// and the service's own log.
+func machineDir() string {
 	base := os.Getenv("ProgramData")
 	if base == "" {
 		base = `C:\ProgramData`
 	}
-	return filepath.Join(base, "roamfs", "mounts")
+	return filepath.Join(base, "roamfs")
 }
+
+// Windows keeps no mount table that names a WinFsp mount's source, so each
+// session records its mount point → cache in a machine-wide folder that both
+// the service (SYSTEM) and the user's `roamfs logoff` can read.
+func mountListDir() string { return filepath.Join(machineDir(), "mounts") }
 
 // mountRecord names a mount point's entry: NTFS paths compare without case.
 func mountRecord(mnt string) string {
