@@ -1,0 +1,3 @@
+package overlay
+
+func umask() int { return 0 }
