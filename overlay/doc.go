@@ -7,20 +7,26 @@
 // translate their requests into these calls, so both front ends share one set of
 // profile rules.
 //
-// Two backends reach the cache, with one API and one set of journaling rules
-// (the files without a build constraint: journaling.go, handle_journal.go,
-// entry_journal.go, hivegate.go, space.go, storedpath.go):
+// Two backends reach the cache, with one API and one set of journaling rules,
+// in the files without a build constraint (journaling.go, handle_journal.go,
+// entry_journal.go, setattr_journal.go, hivegate.go, space.go, storedpath.go);
+// a backend supplies only the lower-case operations those call:
 //
 //   - Linux (linux && !roamfs_portable): every operation resolves paths relative
 //     to a directory file descriptor opened beneath the cache root with
 //     openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS): a deep tree never overflows
 //     PATH_MAX the way root+path strings do, and a symlink in the profile can
 //     never lead the daemon outside the cache. Handles expose their descriptor
-//     for FUSE passthrough.
+//     for FUSE passthrough. Files: profile_linux.go, resolve.go, node_ops.go,
+//     handle.go, setattr.go, xattr.go, space_free_linux.go, types_linux.go.
 //   - portable (every other OS, and Linux with -tags roamfs_portable so the code
 //     Windows runs is tested on every CI run): Go's os.Root, which also walks
-//     one component at a time and never leaves the root. What it cannot do
-//     (xattrs, special files, descriptors for passthrough, SEEK_DATA beyond
-//     "all data") answers ENOTSUP, which errors.Is reports as
-//     errors.ErrUnsupported.
+//     one component at a time and never leaves the root. Files: portable_*.go.
+//     What it cannot do answers ENOTSUP, which errors.Is also reports as
+//     errors.ErrUnsupported: xattrs, mknod of anything but a regular file,
+//     RENAME_EXCHANGE, fallocate modes other than the default, a directory
+//     descriptor (OpenDir; OpenDirFile works), utimes of a symlink or of an
+//     open file that lost its name. Fd is -1: no passthrough. SEEK_DATA and
+//     SEEK_HOLE answer as for a file without holes; RENAME_NOREPLACE is a
+//     check before the rename.
 package overlay
