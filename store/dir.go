@@ -121,16 +121,27 @@ func (d *Dir) open(ctx context.Context, rel string) (*os.File, Info, error) {
 		return nil, Info{}, err
 	}
 	defer dir.Close()
-	want, err := dir.Lstat(name)
-	if err != nil {
-		return nil, Info{}, err
-	}
-	if !want.Mode().IsRegular() {
-		return nil, Info{}, fmt.Errorf("a %s: %w", kindOf(want.Mode()), ErrNotRegular)
-	}
-	f, got, err := openFileAs(dir, name, want)
-	if err != nil {
-		return nil, Info{}, err
+	// A file replaced by rename between the Lstat and the open (another
+	// machine's logoff writes exactly so) is looked at again; only an entry
+	// that keeps changing, or turns into something else, is refused.
+	var f *os.File
+	var got fs.FileInfo
+	for try := 0; ; try++ {
+		want, err := dir.Lstat(name)
+		if err != nil {
+			return nil, Info{}, err
+		}
+		if !want.Mode().IsRegular() {
+			return nil, Info{}, fmt.Errorf("a %s: %w", kindOf(want.Mode()), ErrNotRegular)
+		}
+		f, got, err = openFileAs(dir, name, want)
+		if errors.Is(err, ErrChanged) && try < 3 {
+			continue
+		}
+		if err != nil {
+			return nil, Info{}, err
+		}
+		break
 	}
 	info, err := infoOf(dir, rel, name, got)
 	if err != nil {
