@@ -1,8 +1,6 @@
 package test
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"roamfs/internal/mountinfo"
 )
 
 // roamfsBin is the binary built once by TestMain; every test drives it the way
@@ -83,11 +83,11 @@ func leftovers() bool {
 		}
 	}()
 	for _, mi := range roamfsMounts() {
-		if !strings.HasPrefix(mi.mountpoint, testRoot+"/") && !strings.HasPrefix(mi.source, testRoot+"/") {
+		if !strings.HasPrefix(mi.Dir, testRoot+"/") && !strings.HasPrefix(mi.Source, testRoot+"/") {
 			continue // another engineer's session, not ours
 		}
-		fmt.Fprintf(os.Stderr, "e2e: LEFTOVER roamfs mount %s (cache %s)\n", mi.mountpoint, mi.source)
-		exec.Command("umount", "-l", mi.mountpoint).Run()
+		fmt.Fprintf(os.Stderr, "e2e: LEFTOVER roamfs mount %s (cache %s)\n", mi.Dir, mi.Source)
+		exec.Command("umount", "-l", mi.Dir).Run()
 		bad = true
 	}
 	if fds := openUnder(testRoot); len(fds) > 0 {
@@ -103,58 +103,21 @@ func leftovers() bool {
 	return bad
 }
 
-type mountInfo struct {
-	mountpoint, fstype, source string
-}
-
 // roamfsMounts lists the fuse.roamfs mounts of /proc/self/mountinfo.
-func roamfsMounts() []mountInfo {
-	data, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return nil
-	}
-	var out []mountInfo
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		// id parent major:minor root mountpoint opts... - fstype source superopts
-		f := strings.Fields(sc.Text())
-		sep := -1
-		for i, x := range f {
-			if x == "-" {
-				sep = i
-				break
-			}
+func roamfsMounts() []mountinfo.Mount {
+	ms, _ := mountinfo.Read()
+	var out []mountinfo.Mount
+	for _, m := range ms {
+		if m.FSType == "fuse.roamfs" {
+			out = append(out, m)
 		}
-		if sep < 5 || len(f) < sep+3 {
-			continue
-		}
-		if f[sep+1] != "fuse.roamfs" {
-			continue
-		}
-		out = append(out, mountInfo{mountpoint: unescapeMount(f[4]), fstype: f[sep+1], source: unescapeMount(f[sep+2])})
 	}
 	return out
 }
 
-// unescapeMount undoes mountinfo's octal escapes (\040 for a space).
-func unescapeMount(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
 func isMounted(mnt string) bool {
 	for _, mi := range roamfsMounts() {
-		if mi.mountpoint == mnt {
+		if mi.Dir == mnt {
 			return true
 		}
 	}

@@ -19,6 +19,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"roamfs/internal/mountinfo"
 )
 
 // mountKind is what serves a mount point.
@@ -303,7 +305,7 @@ func isMounted(dir string) bool {
 		return false
 	}
 	for _, mp := range mountPoints() {
-		if mp.dir == abs {
+		if mp.Dir == abs {
 			return true
 		}
 	}
@@ -314,68 +316,14 @@ func isMounted(dir string) bool {
 func mountsUnder(dir string) []string {
 	var out []string
 	for _, mp := range mountPoints() {
-		if mp.dir == dir || strings.HasPrefix(mp.dir, dir+"/") {
-			out = append(out, mp.dir)
+		if mp.Dir == dir || strings.HasPrefix(mp.Dir, dir+"/") {
+			out = append(out, mp.Dir)
 		}
 	}
 	return out
 }
 
-type mountPoint struct{ dir, fstype, source string }
-
-func mountPoints() []mountPoint {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	var out []mountPoint
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		// id parent major:minor root mountpoint opts... - fstype source superopts
-		fields := strings.Fields(sc.Text())
-		sep := -1
-		for i, x := range fields {
-			if x == "-" {
-				sep = i
-				break
-			}
-		}
-		if sep < 5 || len(fields) < sep+3 {
-			continue
-		}
-		out = append(out, mountPoint{dir: unescape(fields[4]), fstype: fields[sep+1], source: unescape(fields[sep+2])})
-	}
-	return out
-}
-
-// unescape undoes mountinfo's octal escapes (\040 for a space).
-func unescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if v, ok := octal(s[i+1 : i+4]); ok {
-				b.WriteByte(v)
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-func octal(s string) (byte, bool) {
-	var v byte
-	for _, c := range s {
-		if c < '0' || c > '7' {
-			return 0, false
-		}
-		v = v*8 + byte(c-'0')
-	}
-	return v, true
+func mountPoints() []mountinfo.Mount {
+	ms, _ := mountinfo.Read()
+	return ms
 }

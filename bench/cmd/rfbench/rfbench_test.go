@@ -68,12 +68,6 @@ PASS`
 	}
 }
 
-func TestUnescape(t *testing.T) {
-	if got := unescape(`/tmp/a\040b`); got != "/tmp/a b" {
-		t.Fatalf("unescape = %q", got)
-	}
-}
-
 // The generated profile is the same for the same seed, and has the mix.
 func TestFileSizesMix(t *testing.T) {
 	a := fileSizes(rand.New(rand.NewPCG(8, 10000)), 10000)

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"roamfs/internal/mountinfo"
 )
 
 // machine is what the report says about where it ran.
@@ -52,7 +54,7 @@ func probeMachine(root, work, fio string) machine {
 	}
 	m.LoadBefore = loadAvg()
 	for _, mp := range mountPoints() {
-		if strings.HasPrefix(mp.fstype, "fuse") && !strings.HasPrefix(mp.dir, work) {
+		if strings.HasPrefix(mp.FSType, "fuse") && !strings.HasPrefix(mp.Dir, work) {
 			m.ForeignFUSE++
 		}
 	}
@@ -63,14 +65,14 @@ func probeMachine(root, work, fio string) machine {
 // the longest prefix.
 func fsOf(dir string) string {
 	abs, _ := filepath.Abs(dir)
-	best := mountPoint{}
+	best := mountinfo.Mount{}
 	for _, mp := range mountPoints() {
-		if (abs == mp.dir || strings.HasPrefix(abs, strings.TrimSuffix(mp.dir, "/")+"/")) && len(mp.dir) >= len(best.dir) {
+		if (abs == mp.Dir || strings.HasPrefix(abs, strings.TrimSuffix(mp.Dir, "/")+"/")) && len(mp.Dir) >= len(best.Dir) {
 			best = mp
 		}
 	}
-	desc := best.fstype + " on " + best.source + " (mounted at " + best.dir + ")"
-	if best.fstype == "ext4" && !ext4Journal(best.source) {
+	desc := best.FSType + " on " + best.Source + " (mounted at " + best.Dir + ")"
+	if best.FSType == "ext4" && !ext4Journal(best.Source) {
 		desc += ", without a journal (see bench/README.md: inode reuse and chattr +T)"
 	}
 	return desc
