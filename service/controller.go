@@ -43,10 +43,14 @@ type Controller struct {
 	run Runner
 	log *zap.Logger
 
-	mu     sync.Mutex
-	active map[string]*mount // by SID (or account when there is no SID); kept after logoff
-	bySess map[uint32]string // session → its user's key
+	mu      sync.Mutex
+	active  map[string]*mount // by SID (or account when there is no SID); kept after logoff
+	bySess  map[uint32]string // session → its user's key
+	closing bool              // Shutdown has begun: no new mounts
 }
+
+// ErrClosing: a logon that arrived while the service stops.
+var ErrClosing = errors.New("the roamfs service is stopping")
 
 type mount struct {
 	prof     Profile
@@ -84,6 +88,10 @@ func (c *Controller) Handle(ctx context.Context, ev Event) error {
 func (c *Controller) logon(ctx context.Context, ev Event) error {
 	key := userKey(ev.User)
 	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return fmt.Errorf("logon of %s: %w", ev.User.Account(), ErrClosing)
+	}
 	m, ok := c.active[key]
 	if !ok {
 		m = &mount{sessions: map[uint32]bool{}}
@@ -95,6 +103,11 @@ func (c *Controller) logon(ctx context.Context, ev Event) error {
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.prof.MountPoint != "" && !c.run.Mounted(m.prof) {
+		// A failed logoff that got as far as the unmount, or an eject: the
+		// journal kept every change, and this logon merges it first.
+		m.prof = Profile{}
+	}
 	if m.prof.MountPoint != "" {
 		c.log.Info("another session of a mounted profile", zap.Uint32("session", ev.Session),
 			zap.String("user", ev.User.Account()), zap.String("mountpoint", m.prof.MountPoint))
@@ -107,8 +120,7 @@ func (c *Controller) logon(ctx context.Context, ev Event) error {
 		return nil
 	}
 	if err == nil {
-		c.log.Info("logon: mounting the roaming profile", zap.Int("event_id", syncer.EventLogonStart),
-			zap.Uint32("session", ev.Session), zap.String("user", ev.User.Account()),
+		c.log.Info("logon: mounting the roaming profile", zap.Uint32("session", ev.Session), zap.String("user", ev.User.Account()),
 			zap.String("server", prof.Server), zap.String("mountpoint", prof.MountPoint))
 		err = c.run.Logon(ctx, prof)
 	}
@@ -119,8 +131,7 @@ func (c *Controller) logon(ctx context.Context, ev Event) error {
 		return fmt.Errorf("logon of %s: %w", ev.User.Account(), err)
 	}
 	m.prof = prof
-	c.log.Info("logon: profile mounted", zap.Int("event_id", syncer.EventLogonDone),
-		zap.String("user", ev.User.Account()), zap.String("mountpoint", prof.MountPoint))
+	c.log.Info("logon: profile mounted", zap.String("user", ev.User.Account()), zap.String("mountpoint", prof.MountPoint))
 	return nil
 }
 
@@ -172,8 +183,15 @@ func (c *Controller) syncOff(ctx context.Context, m *mount, force bool) error {
 			zap.String("user", p.User.Account()), zap.Int("sessions", others))
 		return nil
 	}
-	c.log.Info("logoff: syncing the roaming profile", zap.Int("event_id", syncer.EventLogoffStart),
-		zap.String("user", p.User.Account()), zap.String("mountpoint", p.MountPoint))
+	c.log.Info("logoff: syncing the roaming profile", zap.String("user", p.User.Account()), zap.String("mountpoint", p.MountPoint))
+	if !c.run.Mounted(p) {
+		// Unmounted already (a logoff that failed after its unmount, an
+		// eject): the journal holds the changes for the next logon or sync.
+		m.prof = Profile{}
+		c.log.Warn("logoff: the profile was no longer mounted; its journal is merged at the next logon",
+			zap.String("user", p.User.Account()), zap.String("cache", p.Cache))
+		return nil
+	}
 	if err := c.run.Logoff(ctx, p); err != nil {
 		// The journal keeps every change; `roamfs sync --cache` finishes it.
 		c.log.Error("logoff: the roaming profile was not completely updated", zap.Int("event_id", syncer.EventUploadFailed),
@@ -181,8 +199,7 @@ func (c *Controller) syncOff(ctx context.Context, m *mount, force bool) error {
 		return fmt.Errorf("logoff of %s: %w", p.User.Account(), err)
 	}
 	m.prof = Profile{}
-	c.log.Info("logoff: the server copy holds every change", zap.Int("event_id", syncer.EventLogoffDone),
-		zap.String("user", p.User.Account()))
+	c.log.Info("logoff: the server copy holds every change", zap.String("user", p.User.Account()))
 	return nil
 }
 
@@ -209,6 +226,7 @@ func (c *Controller) Mounted() []string {
 // shuts down). Each failure is reported; the others still run.
 func (c *Controller) Shutdown(ctx context.Context) error {
 	c.mu.Lock()
+	c.closing = true
 	ms := make([]*mount, 0, len(c.active))
 	for _, m := range c.active {
 		ms = append(ms, m)
@@ -216,9 +234,13 @@ func (c *Controller) Shutdown(ctx context.Context) error {
 	}
 	clear(c.bySess)
 	c.mu.Unlock()
-	var errs []error
-	for _, m := range ms {
-		errs = append(errs, c.syncOff(ctx, m, true))
+	// Users' syncs run side by side: the machine gives pre-shutdown a
+	// bounded time, and one slow server must not cost the others theirs.
+	errs := make([]error, len(ms))
+	var wg sync.WaitGroup
+	for i, m := range ms {
+		wg.Go(func() { errs[i] = c.syncOff(ctx, m, true) })
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }

@@ -15,7 +15,13 @@ type fakeRunner struct {
 	mu      sync.Mutex
 	mounted map[string]bool
 	calls   []string
-	failOn  string // "logon" or "logoff": that call fails
+	failOn  string // "logon", "logoff" (fails after its unmount, like a sync to a gone server) or "refuse" (fails, mount kept)
+}
+
+func (f *fakeRunner) Mounted(p Profile) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.mounted[p.MountPoint]
 }
 
 func (f *fakeRunner) Logon(_ context.Context, p Profile) error {
@@ -36,13 +42,16 @@ func (f *fakeRunner) Logoff(_ context.Context, p Profile) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "logoff "+p.MountPoint)
-	if f.failOn == "logoff" {
-		return errors.New("server gone")
+	if f.failOn == "refuse" {
+		return errors.New("over the size limit")
 	}
 	if !f.mounted[p.MountPoint] {
 		return fmt.Errorf("%s is not mounted", p.MountPoint)
 	}
 	delete(f.mounted, p.MountPoint)
+	if f.failOn == "logoff" {
+		return errors.New("server gone")
+	}
 	return nil
 }
 
@@ -132,20 +141,64 @@ func TestControllerLogonFails(t *testing.T) {
 	}
 }
 
-func TestControllerLogoffFailsKeepsMount(t *testing.T) {
+// TestControllerLogoffRefused: a logoff refused with the mount kept (size
+// limit) leaves the profile mounted; shutdown tries again.
+func TestControllerLogoffRefused(t *testing.T) {
 	ctl, r := newTestController()
 	ctl.Handle(context.Background(), Event{Kind: Logon, Session: 1, User: uA})
-	r.failOn = "logoff"
+	r.failOn = "refuse"
 	if err := ctl.Handle(context.Background(), Event{Kind: Logoff, Session: 1, User: uA}); err == nil {
-		t.Fatal("a failed logoff reported success")
+		t.Fatal("a refused logoff reported success")
 	}
-	// The mount (and with it the journal) is still there; shutdown tries again.
-	if got := ctl.Mounted(); len(got) != 1 {
-		t.Fatalf("after a failed logoff mounted %v, want the profile kept", got)
+	if got := ctl.Mounted(); len(got) != 1 || !r.mounted["/mnt/a"] {
+		t.Fatalf("after a refused logoff mounted %v, runner %v; want the profile kept", got, r.mounted)
 	}
 	r.failOn = ""
 	if err := ctl.Shutdown(context.Background()); err != nil || len(ctl.Mounted()) != 0 || len(r.mounted) != 0 {
 		t.Fatalf("shutdown: %v, mounted %v, runner %v", err, ctl.Mounted(), r.mounted)
+	}
+}
+
+// TestControllerLogoffFailedAfterUnmount: the usual failure (the server went
+// away during the sync) comes after the unmount; the next logon must mount
+// again rather than count on a mount that is gone, and shutdown has nothing
+// left to do.
+func TestControllerLogoffFailedAfterUnmount(t *testing.T) {
+	ctl, r := newTestController()
+	ctx := context.Background()
+	ctl.Handle(ctx, Event{Kind: Logon, Session: 1, User: uA})
+	ctl.Handle(ctx, Event{Kind: Logon, Session: 2, User: uA})
+	r.failOn = "logoff"
+	ctl.Handle(ctx, Event{Kind: Logoff, Session: 1, User: uA})
+	if err := ctl.Handle(ctx, Event{Kind: Logoff, Session: 2, User: uA}); err == nil {
+		t.Fatal("a failed logoff reported success")
+	}
+	r.failOn = ""
+	if err := ctl.Handle(ctx, Event{Kind: Logon, Session: 3, User: uA}); err != nil || !r.mounted["/mnt/a"] {
+		t.Fatalf("logon after a failed logoff: %v, runner %v; want mounted again", err, r.mounted)
+	}
+	ctl.Handle(ctx, Event{Kind: Logoff, Session: 3, User: uA})
+	if len(r.mounted) != 0 {
+		t.Fatalf("runner %v after the last logoff", r.mounted)
+	}
+	// An eject while logged on: shutdown finds nothing mounted, calls nothing.
+	ctl.Handle(ctx, Event{Kind: Logon, Session: 4, User: uA})
+	delete(r.mounted, "/mnt/a")
+	n := len(r.calls)
+	if err := ctl.Shutdown(ctx); err != nil || len(r.calls) != n {
+		t.Fatalf("shutdown after an eject: %v, calls %v", err, r.calls[n:])
+	}
+}
+
+// TestControllerClosing: once shutdown has begun no logon mounts.
+func TestControllerClosing(t *testing.T) {
+	ctl, r := newTestController()
+	if err := ctl.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	err := ctl.Handle(context.Background(), Event{Kind: Logon, Session: 1, User: uA})
+	if !errors.Is(err, ErrClosing) || len(r.mounted) != 0 {
+		t.Fatalf("logon during shutdown: %v, runner %v", err, r.mounted)
 	}
 }
 

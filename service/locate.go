@@ -55,27 +55,37 @@ func ServerPath(machineProfilePath, accountPath string, u User) (string, error) 
 	return "", fmt.Errorf("%s: %w", u.Account(), ErrNotRoaming)
 }
 
-var userVars = []string{"%USERNAME%", "%USERDOMAIN%"}
-
+// expandUser replaces %USERNAME% and %USERDOMAIN% (any case) in one pass
+// over the text as written: a name holding '%' is never read as a variable,
+// and case folding never moves byte offsets (ASCII only, as the names are).
 func expandUser(p string, u User) (string, error) {
-	for i, v := range userVars {
-		val := u.Name
-		if i == 1 {
+	var b strings.Builder
+	for rest := p; rest != ""; {
+		i := strings.IndexByte(rest, '%')
+		if i < 0 {
+			b.WriteString(rest)
+			break
+		}
+		b.WriteString(rest[:i])
+		rest = rest[i:]
+		j := strings.IndexByte(rest[1:], '%')
+		if j < 0 {
+			return "", fmt.Errorf("roaming profile path %q: a %% without its closing %%", p)
+		}
+		v, val := rest[:j+2], ""
+		switch {
+		case strings.EqualFold(v, "%USERNAME%"):
+			val = u.Name
+		case strings.EqualFold(v, "%USERDOMAIN%"):
 			val = u.Domain
+		default:
+			return "", fmt.Errorf("roaming profile path %q: only %%USERNAME%% and %%USERDOMAIN%% can be expanded, not %s", p, v)
 		}
-		for {
-			at := strings.Index(strings.ToUpper(p), v)
-			if at < 0 {
-				break
-			}
-			if val == "" {
-				return "", fmt.Errorf("roaming profile path %q: %s is unknown for %s", p, v, u.Account())
-			}
-			p = p[:at] + val + p[at+len(v):]
+		if val == "" {
+			return "", fmt.Errorf("roaming profile path %q: %s is unknown for %s", p, v, u.Account())
 		}
+		b.WriteString(val)
+		rest = rest[j+2:]
 	}
-	if strings.Contains(p, "%") {
-		return "", fmt.Errorf("roaming profile path %q: only %%USERNAME%% and %%USERDOMAIN%% can be expanded", p)
-	}
-	return p, nil
+	return b.String(), nil
 }

@@ -24,6 +24,9 @@ func TestServerPath(t *testing.T) {
 		{"neither", "", "", alice, "", true, true},
 		{"unknown domain", `\\fs1\%USERDOMAIN%\%USERNAME%`, "", local, "", false, true},
 		{"unsupported variable", `\\fs1\%HOMESHARE%\p`, "", alice, "", false, true},
+		{"letters that change length when upper-cased", `\\fs\ɐſ\%USERNAME%`, "", alice, `\\fs\ɐſ\alice`, false, false},
+		{"a name holding a percent sign", `\\fs\%USERNAME%`, "", User{Name: "50%off"}, `\\fs\50%off`, false, false},
+		{"unclosed percent", `\\fs\%USERNAME`, "", alice, "", false, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := ServerPath(c.machine, c.acct, c.u)

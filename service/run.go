@@ -13,6 +13,10 @@ import (
 type Runner interface {
 	Logon(ctx context.Context, p Profile) error
 	Logoff(ctx context.Context, p Profile) error
+	// Mounted reports whether p is still mounted: a failed logoff may have
+	// unmounted (the sync failed after the unmount) or not (refused for
+	// size, a file held open), and Explorer can eject a mount.
+	Mounted(p Profile) bool
 }
 
 // Exec runs the roamfs binary: the service drives the same commands, flags and
@@ -37,6 +41,9 @@ func (e Exec) Logon(ctx context.Context, p Profile) error {
 func (e Exec) Logoff(ctx context.Context, p Profile) error {
 	return e.run(ctx, "logoff", p.MountPoint)
 }
+
+// Mounted implements Runner.
+func (Exec) Mounted(p Profile) bool { return mountedAt(p.MountPoint) }
 
 // ExitError is a roamfs command that failed: its exit code (the CLI's
 // contract: 1 failure, 2 usage or configuration, 3 refused) and what it said.

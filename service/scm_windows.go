@@ -30,36 +30,53 @@ const accepts = svc.AcceptStop | svc.AcceptPreShutdown | svc.AcceptSessionChange
 
 func (h *handler) Execute(args []string, reqs <-chan svc.ChangeRequest, status chan<- svc.Status) (bool, uint32) {
 	status <- svc.Status{State: svc.StartPending}
-	status <- svc.Status{State: svc.Running, Accepts: accepts}
 	ctx := context.Background()
+	// One worker takes the session changes in the order the SCM delivered
+	// them (a short session's logoff must not overtake its logon), off the
+	// SCM's loop: a logoff sync or a domain lookup can take long. The cost:
+	// one user's long sync delays the next user's logon on this machine.
+	queue := make(chan Event, 64)
+	go func() {
+		for ev := range queue {
+			if ev.Kind == Logon {
+				u, err := sessionUser(ev.Session)
+				if err != nil {
+					h.log.Error("logon: cannot tell whose session this is", zap.Uint32("session", ev.Session), zap.Error(err))
+					continue
+				}
+				ev.User = u
+			}
+			if err := h.ctl.Handle(ctx, ev); err != nil {
+				h.log.Error("session change not handled", zap.Stringer("kind", ev.Kind), zap.Uint32("session", ev.Session), zap.Error(err))
+			}
+		}
+	}()
+	status <- svc.Status{State: svc.Running, Accepts: accepts}
 	for r := range reqs {
 		switch r.Cmd {
 		case svc.Interrogate:
 			status <- r.CurrentStatus
 		case svc.SessionChange:
-			ev, ok := h.sessionEvent(r)
-			if !ok {
-				continue
+			if ev, ok := sessionEvent(r); ok {
+				queue <- ev
 			}
-			go func() {
-				if err := h.ctl.Handle(ctx, ev); err != nil {
-					h.log.Error("session change not handled", zap.Stringer("kind", ev.Kind), zap.Uint32("session", ev.Session), zap.Error(err))
-				}
-			}()
 		case svc.Stop, svc.PreShutdown, svc.Shutdown:
 			status <- svc.Status{State: svc.StopPending, WaitHint: uint32((3 * time.Minute).Milliseconds())}
+			// Shutdown turns away the logons still queued and logs every
+			// mounted profile off, users side by side.
 			if err := h.ctl.Shutdown(ctx); err != nil {
 				h.log.Error("stopping: a profile was not completely updated; its journal keeps the changes", zap.Error(err))
 			}
+			close(queue)
 			return false, 0
 		}
 	}
 	return false, 0
 }
 
-// sessionEvent reads a WTS_SESSION_LOGON/LOGOFF notification and the user it
-// is for.
-func (h *handler) sessionEvent(r svc.ChangeRequest) (Event, bool) {
+// sessionEvent reads a WTS_SESSION_LOGON/LOGOFF notification at once: the
+// data it points to belongs to the SCM's call (golang/go#65832).
+func sessionEvent(r svc.ChangeRequest) (Event, bool) {
 	var kind Kind
 	switch r.EventType {
 	case windows.WTS_SESSION_LOGON:
@@ -69,20 +86,9 @@ func (h *handler) sessionEvent(r svc.ChangeRequest) (Event, bool) {
 	default:
 		return Event{}, false
 	}
-	// EventData points at a WTSSESSION_NOTIFICATION the SCM owns for the
-	// call; read through the field's address so vet sees no uintptr round trip.
+	// Read through the field's address so vet sees no uintptr round trip.
 	n := *(**windows.WTSSESSION_NOTIFICATION)(unsafe.Pointer(&r.EventData))
-	ev := Event{Kind: kind, Session: n.SessionID}
-	if kind == Logoff {
-		return ev, true // the controller knows whose session it was
-	}
-	u, err := sessionUser(n.SessionID)
-	if err != nil {
-		h.log.Error("logon: cannot tell whose session this is", zap.Uint32("session", n.SessionID), zap.Error(err))
-		return Event{}, false
-	}
-	ev.User = u
-	return ev, true
+	return Event{Kind: kind, Session: n.SessionID}, true
 }
 
 // sessionUser is the account logged on in session id (the service runs as

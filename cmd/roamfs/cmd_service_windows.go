@@ -122,18 +122,14 @@ func serviceRun() error {
 	return service.Run(ctl, log)
 }
 
-// winfspDir is where WinFsp is installed, as its installer records it.
+// winfspDir is where WinFsp is installed, as its (32-bit) installer records
+// it: KEY_WOW64_32KEY reaches SOFTWARE\WOW6432Node on a 64-bit system.
 func winfspDir() (string, bool) {
-	for _, path := range []string{`SOFTWARE\WOW6432Node\WinFsp`, `SOFTWARE\WinFsp`} {
-		k, err := registry.OpenKey(registry.LOCAL_MACHINE, path, registry.QUERY_VALUE|windows.KEY_WOW64_32KEY)
-		if err != nil {
-			continue
-		}
-		dir, _, err := k.GetStringValue("InstallDir")
-		k.Close()
-		if err == nil && dir != "" {
-			return dir, true
-		}
+	k, err := registry.OpenKey(registry.LOCAL_MACHINE, `SOFTWARE\WinFsp`, registry.QUERY_VALUE|windows.KEY_WOW64_32KEY)
+	if err != nil {
+		return "", false
 	}
-	return "", false
+	defer k.Close()
+	dir, _, err := k.GetStringValue("InstallDir")
+	return dir, err == nil && dir != ""
 }
