@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"roamfs/internal/mountinfo"
 	"roamfs/overlay"
 )
 
@@ -40,28 +41,29 @@ func Unmount(t *testing.T, mnt string, p *overlay.Profile, unmount func() error)
 			t.Errorf("%s is still mounted after unmount", mnt)
 			_ = unix.Unmount(mnt, unix.MNT_DETACH)
 		}
-		if open := openUnder(p.Root()); len(open) > 0 {
+		// The kernel sends RELEASE asynchronously: the last one may still be
+		// on its way through the server loop when the unmount returns.
+		open := openUnder(p.Root())
+		for wait := time.Now().Add(5 * time.Second); len(open) > 0 && time.Now().Before(wait); open = openUnder(p.Root()) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if len(open) > 0 {
 			t.Errorf("files of the cache still open after unmount: %v", open)
 		}
 	})
 }
 
 func mounted(t *testing.T, mnt string) bool {
-	b, err := os.ReadFile("/proc/self/mountinfo")
+	ms, err := mountinfo.Read()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) > 4 && unescape(f[4]) == mnt {
+	for _, m := range ms {
+		if m.Dir == mnt {
 			return true
 		}
 	}
 	return false
-}
-
-func unescape(s string) string {
-	r := strings.NewReplacer(`\040`, " ", `\011`, "\t", `\012`, "\n", `\134`, `\`)
-	return r.Replace(s)
 }
 
 // openUnder lists this process's descriptors on files below root (root itself
