@@ -119,6 +119,14 @@ func (c *Controller) logon(ctx context.Context, ev Event) error {
 		c.drop(ev.Session)
 		return nil
 	}
+	if err == nil && c.run.Mounted(prof) {
+		// Left by the daemon of an earlier run of the service (it crashed
+		// or was restarted): the session daemon outlives it, so adopt it.
+		m.prof = prof
+		c.log.Info("logon: the profile is still mounted from before; adopted", zap.Uint32("session", ev.Session),
+			zap.String("user", ev.User.Account()), zap.String("mountpoint", prof.MountPoint))
+		return nil
+	}
 	if err == nil {
 		c.log.Info("logon: mounting the roaming profile", zap.Uint32("session", ev.Session), zap.String("user", ev.User.Account()),
 			zap.String("server", prof.Server), zap.String("mountpoint", prof.MountPoint))

@@ -31,64 +31,80 @@ const accepts = svc.AcceptStop | svc.AcceptPreShutdown | svc.AcceptSessionChange
 func (h *handler) Execute(args []string, reqs <-chan svc.ChangeRequest, status chan<- svc.Status) (bool, uint32) {
 	status <- svc.Status{State: svc.StartPending}
 	ctx := context.Background()
-	// One worker takes the session changes in the order the SCM delivered
-	// them (a short session's logoff must not overtake its logon), off the
-	// SCM's loop: a logoff sync or a domain lookup can take long. The cost:
-	// one user's long sync delays the next user's logon on this machine.
-	queue := make(chan Event, 64)
+	// Notifications only say "look again": one worker lists the sessions
+	// and reconciles (see Controller.Reconcile), off the SCM's loop, as a
+	// logoff sync or a domain lookup can take long. A burst of notifications
+	// collapses into one listing.
+	look := make(chan struct{}, 1)
+	done := make(chan struct{})
 	go func() {
-		for ev := range queue {
-			if ev.Kind == Logon {
-				u, err := sessionUser(ev.Session)
-				if err != nil {
-					h.log.Error("logon: cannot tell whose session this is", zap.Uint32("session", ev.Session), zap.Error(err))
-					continue
-				}
-				ev.User = u
+		defer close(done)
+		for range look {
+			sessions, err := listSessions(h.log)
+			if err != nil {
+				h.log.Error("cannot list the logged-on sessions", zap.Error(err))
+				continue
 			}
-			if err := h.ctl.Handle(ctx, ev); err != nil {
-				h.log.Error("session change not handled", zap.Stringer("kind", ev.Kind), zap.Uint32("session", ev.Session), zap.Error(err))
+			if err := h.ctl.Reconcile(ctx, sessions); err != nil {
+				h.log.Error("session changes not all handled", zap.Error(err))
 			}
 		}
 	}()
+	poke := func() {
+		select {
+		case look <- struct{}{}:
+		default: // a listing is due already
+		}
+	}
+	poke() // sessions logged on before the service (re)started
 	status <- svc.Status{State: svc.Running, Accepts: accepts}
 	for r := range reqs {
 		switch r.Cmd {
 		case svc.Interrogate:
 			status <- r.CurrentStatus
 		case svc.SessionChange:
-			if ev, ok := sessionEvent(r); ok {
-				queue <- ev
+			if r.EventType == windows.WTS_SESSION_LOGON || r.EventType == windows.WTS_SESSION_LOGOFF {
+				poke()
 			}
 		case svc.Stop, svc.PreShutdown, svc.Shutdown:
 			status <- svc.Status{State: svc.StopPending, WaitHint: uint32((3 * time.Minute).Milliseconds())}
-			// Shutdown turns away the logons still queued and logs every
-			// mounted profile off, users side by side.
+			// Shutdown turns away logons from here on and logs every mounted
+			// profile off, users side by side.
 			if err := h.ctl.Shutdown(ctx); err != nil {
 				h.log.Error("stopping: a profile was not completely updated; its journal keeps the changes", zap.Error(err))
 			}
-			close(queue)
+			close(look)
+			<-done
 			return false, 0
 		}
 	}
 	return false, 0
 }
 
-// sessionEvent reads a WTS_SESSION_LOGON/LOGOFF notification at once: the
-// data it points to belongs to the SCM's call (golang/go#65832).
-func sessionEvent(r svc.ChangeRequest) (Event, bool) {
-	var kind Kind
-	switch r.EventType {
-	case windows.WTS_SESSION_LOGON:
-		kind = Logon
-	case windows.WTS_SESSION_LOGOFF:
-		kind = Logoff
-	default:
-		return Event{}, false
+// listSessions lists the sessions that are logged on or could be (active or
+// disconnected); those whose user cannot be read (the console's logon
+// screen) come without one.
+func listSessions(log *zap.Logger) ([]Session, error) {
+	var infos *windows.WTS_SESSION_INFO
+	var n uint32
+	if err := windows.WTSEnumerateSessions(0, 0, 1, &infos, &n); err != nil {
+		return nil, fmt.Errorf("WTSEnumerateSessions: %w", err)
 	}
-	// Read through the field's address so vet sees no uintptr round trip.
-	n := *(**windows.WTSSESSION_NOTIFICATION)(unsafe.Pointer(&r.EventData))
-	return Event{Kind: kind, Session: n.SessionID}, true
+	defer windows.WTSFreeMemory(uintptr(unsafe.Pointer(infos)))
+	var out []Session
+	for _, si := range unsafe.Slice(infos, n) {
+		if si.State != windows.WTSActive && si.State != windows.WTSDisconnected {
+			continue
+		}
+		u, err := sessionUser(si.SessionID)
+		if err != nil {
+			// Still listed, without a user: a known session whose token
+			// could not be read this time must not count as logged off.
+			log.Debug("session without a user", zap.Uint32("session", si.SessionID), zap.Error(err))
+		}
+		out = append(out, Session{ID: si.SessionID, User: u})
+	}
+	return out, nil
 }
 
 // sessionUser is the account logged on in session id (the service runs as
