@@ -131,3 +131,35 @@ func TestServiceLogonRefused(t *testing.T) {
 		t.Errorf("logoff of the refused session: %v", err)
 	}
 }
+
+// TestServiceRestartAdopts: the service restarted while a user is logged on
+// (a crash, an update) lists the sessions, finds the user's profile still
+// served by its session daemon, adopts it, and syncs it at the logoff.
+func TestServiceRestartAdopts(t *testing.T) {
+	u := service.User{Name: hpAccount(t, "rftest").Name, SID: "S-1-5-21-100-3001"}
+	m := newMachine(t, newServer(t))
+	loc := svcLocator{u.SID: svcProfile(m)}
+	ctx := context.Background()
+	before := service.New(loc, service.Exec{Binary: roamfsBin}, nil)
+	if err := before.Reconcile(ctx, []service.Session{{ID: 3, User: u}}); err != nil {
+		t.Fatalf("logon: %v", err)
+	}
+	write(t, m.p("Documents/before-restart.txt"), "written before the restart")
+
+	after := service.New(loc, service.Exec{Binary: roamfsBin}, nil) // the restarted service knows nothing
+	if err := after.Reconcile(ctx, []service.Session{{ID: 3, User: u}}); err != nil {
+		t.Fatalf("first listing after the restart: %v", err)
+	}
+	if got := after.Mounted(); len(got) != 1 || got[0] != m.mnt {
+		t.Fatalf("after the restart the service serves %v, want %s adopted", got, m.mnt)
+	}
+	if err := after.Reconcile(ctx, nil); err != nil {
+		t.Fatalf("logoff: %v", err)
+	}
+	if isMounted(m.mnt) {
+		t.Fatal("the adopted profile is still mounted after the logoff")
+	}
+	if got, err := os.ReadFile(filepath.Join(m.server, "Documents/before-restart.txt")); err != nil || string(got) != "written before the restart" {
+		t.Errorf("server copy after the logoff: %q, %v", got, err)
+	}
+}
