@@ -53,10 +53,11 @@ the daemon notices and syncs before it exits.`,
 	return c
 }
 
-// sessionOf finds the cache of the roamfs mount at mnt.
+// sessionOf finds the cache of the roamfs mount at mnt, or of the session
+// there whose daemon was killed (logoffSource).
 func sessionOf(mnt string) (string, cachedir.Layout, error) {
 	abs, _ := filepath.Abs(mnt)
-	src, ok := mountSource(abs)
+	src, ok := logoffSource(abs)
 	if !ok {
 		return abs, cachedir.Layout{}, codedError{ExitFailure, fmt.Errorf("%s is not a roamfs mount", abs)}
 	}
@@ -135,6 +136,9 @@ func logoffDead(l cachedir.Layout, mnt string, allowMassDelete bool) (logoffRepl
 	o.sy.AllowMassDelete(allowMassDelete)
 	res, err := o.sync(context.Background(), o.sy.Logoff)
 	o.layout.UpdateStatus(func(st *cachedir.Status) { st.Loaded = false })
+	if err == nil {
+		forgetDeadMount(mnt)
+	}
 	return logoffReply{Result: &res}, err
 }
 

@@ -85,6 +85,9 @@ func (f *logonFlags) validate(mnt string) (sessionConfig, error) {
 	if src, ok := mountSource(cfg.mountpoint); ok {
 		return cfg, codedError{ExitFailure, fmt.Errorf("logon: %s is already mounted (%s); log that session off first", cfg.mountpoint, src)}
 	}
+	if err := secureCache(cfg.layout, u); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 

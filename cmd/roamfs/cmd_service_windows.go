@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"go.uber.org/zap"
 	"golang.org/x/sys/windows"
@@ -19,6 +18,9 @@ import (
 	"roamfs/winevent"
 )
 
+// serviceInstall registers and starts the service. Re-running it after a
+// partial failure (or to upgrade roamfs.exe) finishes the job: every step
+// accepts what an earlier run already did.
 func serviceInstall(w io.Writer) error {
 	exe, err := os.Executable()
 	if err != nil {
@@ -34,30 +36,33 @@ func serviceInstall(w io.Writer) error {
 		return fmt.Errorf("connect to the Service Control Manager (run as administrator): %w", err)
 	}
 	defer m.Disconnect()
-	s, err := m.CreateService(service.Name, exe, mgr.Config{
-		StartType:   mgr.StartAutomatic,
-		DisplayName: "roamfs roaming profiles",
-		Description: "Mounts each user's roaming profile at logon and syncs it to the server at logoff; nothing is lost.",
-	}, "service", "run")
+	s, err := createOrUpdateService(m, exe)
 	if err != nil {
-		return fmt.Errorf("create service %s: %w", service.Name, err)
+		return err
 	}
 	defer s.Close()
-	// A crashed service restarts; the journal carries every change across.
-	s.SetRecoveryActions([]mgr.RecoveryAction{
-		{Type: mgr.ServiceRestart, Delay: 5 * time.Second},
-		{Type: mgr.ServiceRestart, Delay: 30 * time.Second},
-	}, 86400)
-	if err := winevent.Install(exe); err != nil {
-		return fmt.Errorf("register the Event Log source: %w", err)
+	if err := configureService(s); err != nil {
+		return err
 	}
-	if err := s.Start(); err != nil {
-		return fmt.Errorf("start service %s: %w", service.Name, err)
+	if err := winevent.Install(exe); err != nil {
+		return fmt.Errorf("register the Event Log source: %w; install again", err)
+	}
+	running, err := startService(s)
+	if err != nil {
+		return err
+	}
+	if running {
+		fmt.Fprintf(w, "service %s installed (%s service run); it was already running: the new settings apply from its next start\n", service.Name, exe)
+		return nil
 	}
 	fmt.Fprintf(w, "service %s installed and started (%s service run)\n", service.Name, exe)
 	return nil
 }
 
+// serviceUninstall stops the service (which logs every mounted profile off),
+// deletes it and removes the Event Log source. A service that does not stop
+// in time is still deleted (Windows removes it once it stops), but the
+// source stays for the events it still logs, and uninstall says so.
 func serviceUninstall(w io.Writer) error {
 	m, err := mgr.Connect()
 	if err != nil {
@@ -65,26 +70,30 @@ func serviceUninstall(w io.Writer) error {
 	}
 	defer m.Disconnect()
 	s, err := m.OpenService(service.Name)
+	if errors.Is(err, windows.ERROR_SERVICE_DOES_NOT_EXIST) {
+		// An earlier uninstall got this far: the source may be left.
+		if err := winevent.Remove(); err != nil {
+			return fmt.Errorf("remove the Event Log source: %w", err)
+		}
+		fmt.Fprintf(w, "service %s is not installed; the Event Log source is removed\n", service.Name)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("open service %s: %w", service.Name, err)
 	}
 	defer s.Close()
-	if st, err := s.Control(svc.Stop); err == nil {
-		// Stopping logs every mounted profile off first.
-		for deadline := time.Now().Add(5 * time.Minute); st.State != svc.Stopped && time.Now().Before(deadline); {
-			time.Sleep(time.Second)
-			if st, err = s.Query(); err != nil {
-				break
-			}
-		}
-	}
-	if err := s.Delete(); err != nil {
+	stopErr := stopService(s, stopWait)
+	if err := s.Delete(); err != nil && !errors.Is(err, windows.ERROR_SERVICE_MARKED_FOR_DELETE) {
 		return fmt.Errorf("delete service %s: %w", service.Name, err)
+	}
+	if stopErr != nil {
+		return fmt.Errorf("%w; the service is marked for deletion and Windows removes it once it has stopped: "+
+			"then run `roamfs service uninstall` again to remove the Event Log source", stopErr)
 	}
 	if err := winevent.Remove(); err != nil {
 		return fmt.Errorf("remove the Event Log source: %w", err)
 	}
-	fmt.Fprintf(w, "service %s removed\n", service.Name)
+	fmt.Fprintf(w, "service %s stopped and removed\n", service.Name)
 	return nil
 }
 
@@ -97,7 +106,7 @@ func serviceRun() error {
 		return err
 	}
 	dir := machineDir()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := makeMachineDirs(); err != nil {
 		return err
 	}
 	log, err := newFileLogger(filepath.Join(dir, "service.log"), false)
@@ -105,17 +114,17 @@ func serviceRun() error {
 		return err
 	}
 	defer log.Sync()
-	drive := os.Getenv("SystemDrive")
-	if drive == "" {
-		drive = "C:"
+	users, err := service.ProfilesDirectory()
+	if err != nil {
+		log.Warn("cannot read where Windows puts new profiles: first logons mount in the default folder", zap.String("dir", users), zap.Error(err))
 	}
 	loc := service.WindowsLocator{
 		List: service.RegistryProfileList{},
 		Policy: func(u service.User) (*policy.Policy, error) {
 			return policy.FromRegistry(policy.WindowsRegistry{UserSID: u.SID})
 		},
-		CacheRoot: filepath.Join(dir, "cache"),
-		UsersDir:  drive + `\Users`,
+		CacheRoot: cacheRoot(),
+		UsersDir:  users,
 	}
 	ctl := service.New(loc, service.Exec{Binary: exe}, log)
 	log.Info("service started", zap.String("binary", exe))

@@ -27,9 +27,7 @@ func readyFile(fd int) *os.File { return os.NewFile(uintptr(fd), "ready") }
 // anything, so ending it loses nothing (its journal is durable).
 func stopDaemon(p *os.Process) { p.Kill() }
 
-// detachDeadMount: WinFsp removes a mount when its process dies; only the
-// mount-list entry is left to forget.
-func detachDeadMount(mnt string) error {
-	forgetMount(mnt)
-	return nil
-}
+// detachDeadMount: WinFsp removes a mount when its process dies. The
+// mount-list entry is forgotten only once the sync succeeded
+// (forgetDeadMount), so a failed one can be retried.
+func detachDeadMount(string) error { return nil }

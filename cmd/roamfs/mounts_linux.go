@@ -24,3 +24,11 @@ func mountSource(mnt string) (string, bool) {
 	}
 	return "", false
 }
+
+// logoffSource: the kernel keeps a killed daemon's FUSE mount in mountinfo
+// until it is detached, so logoff finds a dead session as it finds a live one.
+func logoffSource(mnt string) (string, bool) { return mountSource(mnt) }
+
+// forgetDeadMount: detachDeadMount already removed the mount; nothing is
+// recorded besides it.
+func forgetDeadMount(string) {}

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // machineDir is roamfs' folder for the whole machine: caches, the mount list
@@ -18,41 +15,35 @@ func machineDir() string {
 	return filepath.Join(base, "roamfs")
 }
 
-// Windows keeps no mount table that names a WinFsp mount's source, so each
-// session records its mount point → cache in a machine-wide folder that both
-// the service (SYSTEM) and the user's `roamfs logoff` can read.
+// mounts is the machine's mount list (mountlist.go), in a folder both the
+// service (SYSTEM) and the user's `roamfs logoff` can read.
+func mounts() mountList { return mountList{mountListDir()} }
+
 func mountListDir() string { return filepath.Join(machineDir(), "mounts") }
 
-// mountRecord names a mount point's entry: NTFS paths compare without case.
-func mountRecord(mnt string) string {
-	abs, err := filepath.Abs(mnt)
-	if err != nil {
-		abs = mnt
-	}
-	sum := sha256.Sum256([]byte(strings.ToLower(filepath.Clean(abs))))
-	return filepath.Join(mountListDir(), hex.EncodeToString(sum[:16]))
-}
-
+// recordMount is called by the daemon, which runs as SYSTEM when the
+// service started it, so it may create the mount list and set its ACL.
 func recordMount(mnt, cache string) error {
-	if err := os.MkdirAll(mountListDir(), 0o755); err != nil {
+	if err := makeMachineDirs(); err != nil {
 		return err
 	}
-	return os.WriteFile(mountRecord(mnt), []byte(cache), 0o644)
+	return mounts().record(mnt, cache)
 }
 
-func forgetMount(mnt string) { os.Remove(mountRecord(mnt)) }
+// forgetMount drops mnt's entry. A user's own `roamfs logoff` cannot (the
+// mount list is read-only to users); the entry then stays until the next
+// logon at mnt overwrites it, and a repeated logoff finds nothing to sync.
+func forgetMount(mnt string) { mounts().forget(mnt) }
 
-// mountSource returns the cache of the roamfs mount at mnt. WinFsp's mount
-// point exists only while it is mounted, so an entry whose mount point is
-// gone was left by a killed session and is dropped.
-func mountSource(mnt string) (string, bool) {
-	b, err := os.ReadFile(mountRecord(mnt))
-	if err != nil {
-		return "", false
-	}
-	if _, err := os.Stat(mnt); err != nil {
-		forgetMount(mnt)
-		return "", false
-	}
-	return string(b), true
-}
+// mountSource returns the cache of the live roamfs mount at mnt, for
+// logon's "already mounted" refusal.
+func mountSource(mnt string) (string, bool) { return mounts().live(mnt) }
+
+// logoffSource is where `roamfs logoff` finds the session: the recorded
+// entry, so that a session whose daemon was killed (WinFsp removed its mount
+// point with it) is still synced from its cache by logoffDead.
+func logoffSource(mnt string) (string, bool) { return mounts().recorded(mnt) }
+
+// forgetDeadMount drops a killed session's entry once logoffDead has synced
+// its cache; if that sync fails the entry stays, so logoff can be retried.
+func forgetDeadMount(mnt string) { forgetMount(mnt) }
