@@ -41,7 +41,9 @@ func (n *Node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, s
 		return nil, 0, errno(err)
 	}
 	f := &File{n: n, h: h}
-	n.opened(f)
+	if e := n.opened(f); e != 0 {
+		return nil, 0, e
+	}
 	return f, 0, 0
 }
 
@@ -53,7 +55,9 @@ func (n *Node) Create(ctx context.Context, name string, flags, mode uint32, out 
 	ch := n.newChild(ctx, &st, out)
 	cn := ch.Operations().(*Node)
 	f := &File{n: cn, h: h}
-	cn.opened(f)
+	if e := cn.opened(f); e != 0 {
+		return nil, nil, 0, e
+	}
 	return ch, f, 0, 0
 }
 
@@ -87,9 +91,23 @@ func (f *File) Fsync(ctx context.Context, flags uint32) syscall.Errno {
 	return errno(f.h.Fsync(f.path(), flags&1 != 0))
 }
 
+// Release is the kernel's RELEASE; a handle the server stopped before it came
+// was released by releaseAll already.
 func (f *File) Release(ctx context.Context) syscall.Errno {
+	if !f.n.open.drop(f) {
+		return 0
+	}
+	return errno(f.release())
+}
+
+// releaseLate releases a handle the kernel never will, journaling its final
+// size under its current path like a RELEASE would. Nobody is left to hear of
+// an error (the overlay logs a failed journal append itself).
+func (f *File) releaseLate() { _ = f.release() }
+
+func (f *File) release() error {
 	f.n.released(f)
-	return errno(f.h.Release(f.path()))
+	return f.h.Release(f.path())
 }
 
 func (f *File) Getattr(ctx context.Context, out *fuse.AttrOut) syscall.Errno {

@@ -22,7 +22,7 @@ type Options struct {
 }
 
 // Mount serves p at dir and returns once the kernel has the mount.
-func Mount(dir string, p *overlay.Profile, o Options) (*fuse.Server, error) {
+func Mount(dir string, p *overlay.Profile, o Options) (*Server, error) {
 	if o.CacheTimeout == 0 {
 		o.CacheTimeout = 5 * time.Second
 	}
@@ -43,9 +43,10 @@ func Mount(dir string, p *overlay.Profile, o Options) (*fuse.Server, error) {
 			Debug:      o.Debug,
 		},
 	}
-	srv, err := fs.Mount(dir, NewRoot(p), opts)
+	root := NewRoot(p)
+	srv, err := fs.Mount(dir, root, opts)
 	if err != nil {
 		return nil, fmt.Errorf("mount %s: %w", dir, err)
 	}
-	return srv, nil
+	return &Server{srv: srv, open: root.open}, nil
 }

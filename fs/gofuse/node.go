@@ -20,19 +20,27 @@ import (
 // Node is a file, directory or symlink of the mounted profile.
 type Node struct {
 	fs.Inode
-	p *overlay.Profile
+	p    *overlay.Profile
+	open *leftOpen // the mount's, shared by all its nodes
 
 	mu    sync.Mutex
 	files map[*File]struct{} // open handles: a file unlinked while open is reached through them
 }
 
-func (n *Node) opened(f *File) {
+// opened tracks a new handle. Once the server stopped (the open was still
+// being served) the handle is released at once and the open fails.
+func (n *Node) opened(f *File) syscall.Errno {
 	n.mu.Lock()
 	if n.files == nil {
 		n.files = map[*File]struct{}{}
 	}
 	n.files[f] = struct{}{}
 	n.mu.Unlock()
+	if !n.open.keep(f) {
+		_ = f.release()
+		return syscall.ENODEV
+	}
+	return 0
 }
 
 func (n *Node) released(f *File) {
@@ -75,7 +83,7 @@ var (
 )
 
 // NewRoot is the root node of a mount serving p.
-func NewRoot(p *overlay.Profile) *Node { return &Node{p: p} }
+func NewRoot(p *overlay.Profile) *Node { return &Node{p: p, open: newLeftOpen()} }
 
 // rel is this node's profile-relative path ("" for the root). A node whose last
 // name was unlinked while open still answers through its open handles.
@@ -119,7 +127,7 @@ func owner(ctx context.Context) *overlay.Owner {
 // hard links share one inode as they do on disk.
 func (n *Node) newChild(ctx context.Context, st *unix.Stat_t, out *fuse.EntryOut) *fs.Inode {
 	fillAttr(&out.Attr, st)
-	return n.NewInode(ctx, &Node{p: n.p}, fs.StableAttr{Mode: st.Mode & syscall.S_IFMT, Ino: st.Ino})
+	return n.NewInode(ctx, &Node{p: n.p, open: n.open}, fs.StableAttr{Mode: st.Mode & syscall.S_IFMT, Ino: st.Ino})
 }
 
 func (n *Node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
@@ -259,7 +267,17 @@ func (n *Node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
 	if err != nil {
 		return nil, errno(err)
 	}
-	return fs.NewLoopbackDirStreamFd(fd)
+	ls, e := fs.NewLoopbackDirStreamFd(fd)
+	if e != 0 {
+		unix.Close(fd)
+		return nil, e
+	}
+	d := &dirStream{DirStream: ls, open: n.open}
+	if !n.open.keep(d) {
+		ls.Close()
+		return nil, syscall.ENODEV // the mount is gone: nobody reads this reply
+	}
+	return d, 0
 }
 
 func (n *Node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
