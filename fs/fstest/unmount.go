@@ -43,8 +43,8 @@ func Unmount(t *testing.T, mnt string, p *overlay.Profile, unmount func() error)
 		}
 		// The kernel sends RELEASE asynchronously: the last one may still be
 		// on its way through the server loop when the unmount returns.
-		open := openUnder(p.Root())
-		for wait := time.Now().Add(5 * time.Second); len(open) > 0 && time.Now().Before(wait); open = openUnder(p.Root()) {
+		open := OpenUnder(p.Root())
+		for wait := time.Now().Add(5 * time.Second); len(open) > 0 && time.Now().Before(wait); open = OpenUnder(p.Root()) {
 			time.Sleep(20 * time.Millisecond)
 		}
 		if len(open) > 0 {
@@ -66,9 +66,9 @@ func mounted(t *testing.T, mnt string) bool {
 	return false
 }
 
-// openUnder lists this process's descriptors on files below root (root itself
-// is the profile's own descriptor).
-func openUnder(root string) []string {
+// OpenUnder lists this process's descriptors on files below root (root itself
+// is the profile's own descriptor): what a front end left open.
+func OpenUnder(root string) []string {
 	ents, _ := os.ReadDir("/proc/self/fd")
 	var open []string
 	for _, e := range ents {

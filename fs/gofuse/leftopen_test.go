@@ -3,9 +3,6 @@ package gofuse
 import (
 	"context"
 	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -15,6 +12,7 @@ import (
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"golang.org/x/sys/unix"
 
+	"roamfs/fs/fstest"
 	"roamfs/journal"
 	"roamfs/overlay"
 )
@@ -52,7 +50,7 @@ func TestReleaseAll(t *testing.T) {
 	if e != 0 {
 		t.Fatal(e)
 	}
-	if got := openUnder(p.Root()); len(got) != 2 {
+	if got := fstest.OpenUnder(p.Root()); len(got) != 2 {
 		t.Fatalf("open before releaseAll: %v, want a.txt and d", got)
 	}
 
@@ -61,7 +59,7 @@ func TestReleaseAll(t *testing.T) {
 		wg.Go(root.open.releaseAll)
 	}
 	wg.Wait()
-	if got := openUnder(p.Root()); len(got) != 0 {
+	if got := fstest.OpenUnder(p.Root()); len(got) != 0 {
 		t.Fatalf("still open after releaseAll: %v", got)
 	}
 	if !j.has(journal.OpWrite, "a.txt", 5) {
@@ -97,7 +95,7 @@ func TestReleaseAll(t *testing.T) {
 	if _, e := dir.Operations().(*Node).Readdir(ctx); e != syscall.ENODEV {
 		t.Errorf("readdir after stop: %v, want ENODEV", e)
 	}
-	if got := openUnder(p.Root()); len(got) != 0 {
+	if got := fstest.OpenUnder(p.Root()); len(got) != 0 {
 		t.Fatalf("open after a late open: %v", got)
 	}
 }
@@ -160,20 +158,4 @@ func (j *memJournal) has(op journal.Op, rel string, size int64) bool {
 		}
 	}
 	return false
-}
-
-// openUnder lists this process's descriptors on files below root.
-func openUnder(root string) []string {
-	ents, _ := os.ReadDir("/proc/self/fd")
-	var open []string
-	for _, e := range ents {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
-			continue
-		}
-		target, err := os.Readlink(filepath.Join("/proc/self/fd", e.Name()))
-		if err == nil && strings.HasPrefix(target, root+"/") {
-			open = append(open, target)
-		}
-	}
-	return open
 }
