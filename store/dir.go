@@ -121,6 +121,11 @@ func (d *Dir) open(ctx context.Context, rel string) (*os.File, Info, error) {
 		return nil, Info{}, err
 	}
 	defer dir.Close()
+	return openIn(dir, rel, name)
+}
+
+// openIn opens the regular file name of dir (profile path rel) for reading.
+func openIn(dir *os.Root, rel, name string) (*os.File, Info, error) {
 	// A file replaced by rename between the Lstat and the open (another
 	// machine's logoff writes exactly so) is looked at again; only an entry
 	// that keeps changing, or turns into something else, is refused.

@@ -104,34 +104,12 @@ func (l *local) walk(rel string, fn func(p string, v Version) error) error {
 // place writes r into rel atomically (temporary name in the same directory, then
 // rename), with the server's mode and mtime, replacing whatever is there.
 func (l *local) place(rel string, r io.Reader, v Version) error {
-	tmp := path.Join(path.Dir(rel), store.TempPrefix+randomSuffix())
-	f, err := l.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	d, err := l.openDir(path.Dir(rel))
 	if err != nil {
 		return err
 	}
-	_, err = io.Copy(f, r)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = l.own(tmp)
-	}
-	if err == nil {
-		err = l.root.Chmod(tmp, toFileMode(v.Mode))
-	}
-	if err == nil {
-		err = l.root.Chtimes(tmp, v.MTime, v.MTime)
-	}
-	if err == nil {
-		err = l.clearFor(rel, KindFile)
-	}
-	if err == nil {
-		err = l.root.Rename(tmp, rel)
-	}
-	if err != nil {
-		l.root.Remove(tmp)
-	}
-	return err
+	defer d.close()
+	return d.place(path.Base(rel), r, v)
 }
 
 // clearFor removes what stands at rel if it is not of kind k (a directory only

@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"sort"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -102,12 +101,14 @@ func (s *Syncer) serverEmpty(ctx context.Context) (bool, error) {
 			return nil
 		}
 		empty = false
-		return errStopWalk
+		// SkipAll, not an error of ours: the retrying store would take that
+		// for a failed walk, and pause before giving up.
+		return fs.SkipAll
 	})
 	if errors.Is(err, fs.ErrNotExist) {
 		return true, nil
 	}
-	if err != nil && !errors.Is(err, errStopWalk) {
+	if err != nil {
 		return false, fmt.Errorf("read server copy %s: %w", s.cfg.Store.Root(), err)
 	}
 	return empty, nil
@@ -119,7 +120,12 @@ func (s *Syncer) planLogon(ctx context.Context, pd *pending) ([]Step, error) {
 	if err != nil {
 		return nil, err
 	}
-	steps := make([]Step, 0, len(v.steps))
+	// Sorted by key computed once per path, not twice per comparison.
+	type keyed struct {
+		k  string
+		st *Step
+	}
+	ks := make([]keyed, 0, len(v.steps))
 	for k, st := range v.steps {
 		if v.blocked(k) {
 			st.Decision = Decision{ActNothing, "names differing only in case: left untouched"}
@@ -127,9 +133,13 @@ func (s *Syncer) planLogon(ctx context.Context, pd *pending) ([]Step, error) {
 		} else {
 			st.Decision = DecideLogon(pd.covers(k), st.Base, st.Server, st.Local)
 		}
-		steps = append(steps, *st)
+		ks = append(ks, keyed{s.key(st.Path), st})
 	}
-	sort.Slice(steps, func(i, j int) bool { return s.key(steps[i].Path) < s.key(steps[j].Path) })
+	slices.SortFunc(ks, func(a, b keyed) int { return strings.Compare(a.k, b.k) })
+	steps := make([]Step, len(ks))
+	for i, x := range ks {
+		steps[i] = *x.st
+	}
 	return steps, nil
 }
 
@@ -227,58 +237,6 @@ func (s *Syncer) applyLogon(ctx context.Context, steps []Step, res *LogonResult)
 		return fmt.Errorf("record bases: %w", err)
 	}
 	return nil
-}
-
-// downloadAll copies server files into the cache with a pool of workers and
-// returns the versions it placed.
-func (s *Syncer) downloadAll(ctx context.Context, files []Step) (map[string]Version, error) {
-	var (
-		mu    sync.Mutex
-		done  = map[string]Version{}
-		first error
-		wg    sync.WaitGroup
-		next  = make(chan Step)
-	)
-	for range s.cfg.Workers {
-		wg.Go(func() {
-			for st := range next {
-				v, err := s.download(ctx, st, st.Server)
-				mu.Lock()
-				if err != nil && first == nil {
-					first = err
-				} else if err == nil {
-					done[st.Path] = v
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	for _, st := range files {
-		next <- st
-	}
-	close(next)
-	wg.Wait()
-	return done, first
-}
-
-func (s *Syncer) download(ctx context.Context, st Step, v Version) (Version, error) {
-	p := st.Path
-	if v.Kind == KindSymlink {
-		return v, s.local.symlink(p, v)
-	}
-	if v.Kind != KindFile {
-		return v, nil
-	}
-	r, info, err := s.cfg.Store.Open(ctx, st.ServerPath)
-	if err != nil {
-		return v, fmt.Errorf("download %s: %w", p, err)
-	}
-	defer r.Close()
-	v = fromStoreInfo(info)
-	if err := s.local.place(p, r, v); err != nil {
-		return v, fmt.Errorf("download %s into cache: %w", p, err)
-	}
-	return v, nil
 }
 
 var errStopWalk = errors.New("stop walk")

@@ -1,0 +1,94 @@
+package syncer
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"syscall"
+
+	"roamfs/store"
+)
+
+// localDir is one folder of the cache held open while files are placed in it.
+// os.Root resolves a path one component at a time on every call, so placing a
+// file by its profile path (create, chown, chmod, chtimes, stat, rename) walked
+// the tree a dozen times; through the open folder each of those is one call on
+// a single name. Opening the folder follows a symlink inside the cache just as
+// those calls did.
+type localDir struct {
+	root  *os.Root
+	owner *Owner
+	// belowLink: the folder or one of its ancestors is a symlink, so stat sees
+	// nothing below it and nothing there is cleared out of the way.
+	belowLink bool
+}
+
+// openDir opens the cache folder rel ("" = the profile root). The caller closes it.
+func (l *local) openDir(rel string) (*localDir, error) {
+	r, err := l.root.OpenRoot(name(rel))
+	if err != nil {
+		return nil, err
+	}
+	d := &localDir{root: r, owner: l.owner}
+	for a := rel; a != "" && a != "."; a = path.Dir(a) {
+		if fi, err := l.root.Lstat(a); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			d.belowLink = true
+			break
+		}
+	}
+	return d, nil
+}
+
+func (d *localDir) close() error { return d.root.Close() }
+
+// place writes r into the file base atomically (temporary name in this folder,
+// then rename), with the server's mode and mtime, replacing a file or symlink
+// there, or an empty folder.
+func (d *localDir) place(base string, r io.Reader, v Version) error {
+	tmp := store.TempPrefix + randomSuffix()
+	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && d.owner != nil {
+		err = d.root.Lchown(tmp, d.owner.UID, d.owner.GID)
+	}
+	if err == nil {
+		err = d.root.Chmod(tmp, toFileMode(v.Mode))
+	}
+	if err == nil {
+		err = d.root.Chtimes(tmp, v.MTime, v.MTime)
+	}
+	if err == nil {
+		err = d.clearForFile(base)
+	}
+	if err == nil {
+		err = d.root.Rename(tmp, base)
+	}
+	if err != nil {
+		d.root.Remove(tmp)
+	}
+	return err
+}
+
+// clearForFile is clearFor(rel, KindFile): a folder at base goes (if empty),
+// anything else is replaced by the rename.
+func (d *localDir) clearForFile(base string) error {
+	if d.belowLink {
+		return nil
+	}
+	fi, err := d.root.Lstat(base)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return nil
+	}
+	if err != nil || !fi.IsDir() {
+		return err
+	}
+	return d.root.Remove(base)
+}
