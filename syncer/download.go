@@ -11,23 +11,25 @@ import (
 )
 
 // downloadAll copies server files into the cache with a pool of workers and
-// returns the versions it placed. Each worker takes a run of files of one
-// folder and places them through that folder held open (see localDir).
-func (s *Syncer) downloadAll(ctx context.Context, files []Step) (map[string]Version, error) {
+// reports each version it placed to placed, one call at a time. Each worker
+// takes a run of files of one folder and places them through that folder held
+// open (see localDir). The files are pointers, not copies: a first logon of a
+// large profile hands over every path of it, and copies of the steps (and a map
+// of what was placed) were most of the logon's heap.
+func (s *Syncer) downloadAll(ctx context.Context, files []*Step, placed func(*Step, Version)) error {
 	var (
 		mu    sync.Mutex
-		done  = map[string]Version{}
 		first error
 		wg    sync.WaitGroup
-		next  = make(chan []Step)
+		next  = make(chan []*Step)
 	)
-	record := func(st Step, v Version, err error) {
+	record := func(st *Step, v Version, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil && first == nil {
 			first = err
 		} else if err == nil {
-			done[st.Path] = v
+			placed(st, v)
 		}
 	}
 	for range s.cfg.Workers {
@@ -42,7 +44,7 @@ func (s *Syncer) downloadAll(ctx context.Context, files []Step) (map[string]Vers
 	}
 	close(next)
 	wg.Wait()
-	return done, first
+	return first
 }
 
 // downloadRunMax bounds a run of one folder's files given to one worker, so a
@@ -51,8 +53,8 @@ const downloadRunMax = 64
 
 // folderRuns splits files into runs of at most max files of one folder (on
 // both sides: the server may spell it otherwise).
-func folderRuns(files []Step, max int) [][]Step {
-	byDir := map[[2]string][]Step{}
+func folderRuns(files []*Step, max int) [][]*Step {
+	byDir := map[[2]string][]*Step{}
 	var order [][2]string
 	for _, st := range files {
 		d := [2]string{path.Dir(st.Path), path.Dir(st.ServerPath)}
@@ -61,7 +63,7 @@ func folderRuns(files []Step, max int) [][]Step {
 		}
 		byDir[d] = append(byDir[d], st)
 	}
-	var runs [][]Step
+	var runs [][]*Step
 	for _, d := range order {
 		for b := byDir[d]; len(b) > 0; {
 			n := min(len(b), max)
@@ -75,7 +77,7 @@ func folderRuns(files []Step, max int) [][]Step {
 // downloadRun downloads files of one folder, reporting each to record. A
 // server folder that cannot be held open leaves each file to be opened by its
 // path, which then fails (or not) with its own error.
-func (s *Syncer) downloadRun(ctx context.Context, run []Step, record func(Step, Version, error)) {
+func (s *Syncer) downloadRun(ctx context.Context, run []*Step, record func(*Step, Version, error)) {
 	dir, err := s.local.openDir(path.Dir(run[0].Path))
 	if err != nil {
 		for _, st := range run {
@@ -90,9 +92,10 @@ func (s *Syncer) downloadRun(ctx context.Context, run []Step, record func(Step, 
 	} else {
 		defer srv.Close()
 	}
-	for _, st := range run {
-		v, err := s.downloadInto(ctx, dir, srv, st)
+	for i, st := range run {
+		v, err := s.downloadInto(ctx, dir, srv, *st)
 		record(st, v, err)
+		run[i] = nil // see applyLogon
 	}
 }
 

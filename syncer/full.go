@@ -54,7 +54,7 @@ func DecideMirror(server, local Version) Decision {
 // journal mode's decision where a base exists, DecideFull where none does, or
 // DecideMirror for every path in mirror mode.
 func (s *Syncer) PlanFull(ctx context.Context, loadTime time.Time) (*Plan, error) {
-	v, err := s.gather(ctx)
+	v, err := s.gather(ctx, true)
 	if err != nil {
 		return nil, err
 	}

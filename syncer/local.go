@@ -64,6 +64,11 @@ func (l *local) stat(rel string) (Version, error) {
 			return Version{}, nil
 		}
 	}
+	return l.lstat(rel)
+}
+
+// lstat is stat for a path whose folders are known not to be symlinks.
+func (l *local) lstat(rel string) (Version, error) {
 	fi, err := l.root.Lstat(name(rel))
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return Version{}, nil
@@ -93,7 +98,9 @@ func (l *local) walk(rel string, fn func(p string, v Version) error) error {
 		if p == name(rel) {
 			return nil
 		}
-		v, err := l.stat(p)
+		// WalkDir enters no symlink, so no folder above p is one: checking
+		// each of them again, as stat does, cost a lookup per level per path.
+		v, err := l.lstat(p)
 		if err != nil {
 			return err
 		}

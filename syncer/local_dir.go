@@ -53,28 +53,41 @@ func (d *localDir) place(base string, r io.Reader, v Version) error {
 		return err
 	}
 	_, err = io.Copy(f, r)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	// Owner, then mode (a change of owner clears setuid and setgid), through
+	// the open file rather than by name: two lookups fewer per file.
 	if err == nil && d.owner != nil {
-		err = d.root.Lchown(tmp, d.owner.UID, d.owner.GID)
+		err = f.Chown(d.owner.UID, d.owner.GID)
 	}
 	if err == nil {
-		err = d.root.Chmod(tmp, toFileMode(v.Mode))
+		err = f.Chmod(toFileMode(v.Mode))
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
 	if err == nil {
 		err = d.root.Chtimes(tmp, v.MTime, v.MTime)
 	}
 	if err == nil {
-		err = d.clearForFile(base)
-	}
-	if err == nil {
-		err = d.root.Rename(tmp, base)
+		err = d.replace(tmp, base)
 	}
 	if err != nil {
 		d.root.Remove(tmp)
 	}
 	return err
+}
+
+// replace renames tmp to base. The rename replaces a file or symlink by
+// itself; only when it fails is anything else cleared out of the way (and the
+// rename tried again), so placing a file costs no lookup of base beforehand:
+// at a first logon nothing is there, and that lookup was a tenth of the time.
+func (d *localDir) replace(tmp, base string) error {
+	if d.root.Rename(tmp, base) == nil {
+		return nil
+	}
+	if err := d.clearForFile(base); err != nil {
+		return err
+	}
+	return d.root.Rename(tmp, base)
 }
 
 // clearForFile is clearFor(rel, KindFile): a folder at base goes (if empty),

@@ -114,9 +114,11 @@ func (s *Syncer) serverEmpty(ctx context.Context) (bool, error) {
 	return empty, nil
 }
 
-// planLogon decides every path the server, the cache or the base knows.
-func (s *Syncer) planLogon(ctx context.Context, pd *pending) ([]Step, error) {
-	v, err := s.gather(ctx)
+// planLogon decides every path the server, the cache or the base knows, and
+// returns them in key order. The steps are the view's own: copying them
+// (and their sort keys) doubled a large logon's heap.
+func (s *Syncer) planLogon(ctx context.Context, pd *pending) ([]*Step, error) {
+	v, err := s.gather(ctx, false)
 	if err != nil {
 		return nil, err
 	}
@@ -133,12 +135,15 @@ func (s *Syncer) planLogon(ctx context.Context, pd *pending) ([]Step, error) {
 		} else {
 			st.Decision = DecideLogon(pd.covers(k), st.Base, st.Server, st.Local)
 		}
-		ks = append(ks, keyed{s.key(st.Path), st})
+		if !s.isKey(k, st.Path) {
+			k = s.key(st.Path)
+		}
+		ks = append(ks, keyed{k, st})
 	}
 	slices.SortFunc(ks, func(a, b keyed) int { return strings.Compare(a.k, b.k) })
-	steps := make([]Step, len(ks))
+	steps := make([]*Step, len(ks))
 	for i, x := range ks {
-		steps[i] = *x.st
+		steps[i] = x.st
 	}
 	return steps, nil
 }
@@ -169,10 +174,10 @@ func (s *Syncer) walkServer(ctx context.Context, fn func(p string, v Version)) e
 
 // applyLogon deletes from the cache what was deleted elsewhere (children
 // first), then brings down folders (parents first) and files (in parallel).
-func (s *Syncer) applyLogon(ctx context.Context, steps []Step, res *LogonResult) error {
+func (s *Syncer) applyLogon(ctx context.Context, steps []*Step, res *LogonResult) error {
 	set := map[string]journal.Base{}
 	var del []string
-	var files []Step
+	var files []*Step
 	for i := len(steps) - 1; i >= 0; i-- {
 		st := steps[i]
 		if st.Action != ActDeleteLocal {
@@ -189,7 +194,10 @@ func (s *Syncer) applyLogon(ctx context.Context, steps []Step, res *LogonResult)
 	}
 	var kept []journal.Record
 	readOnly, _ := s.ReadOnly(ctx)
-	for _, st := range steps {
+	for i, st := range steps {
+		// Each step is let go once handled, and a downloaded file's once
+		// placed (downloadRun), so the steps shrink as the bases grow.
+		steps[i] = nil
 		switch {
 		case st.Action == ActDownload && st.Server.Kind == KindDir:
 			if err := s.local.mkdir(st.Path, st.Server); err != nil {
@@ -220,11 +228,10 @@ func (s *Syncer) applyLogon(ctx context.Context, steps []Step, res *LogonResult)
 			res.KeptLocal++
 		}
 	}
-	done, err := s.downloadAll(ctx, files)
-	for p, v := range done {
-		set[s.key(p)] = v.base()
-	}
-	res.Downloaded += len(done)
+	err := s.downloadAll(ctx, files, func(st *Step, v Version) {
+		set[s.key(st.Path)] = v.base()
+		res.Downloaded++
+	})
 	if err != nil {
 		return err
 	}

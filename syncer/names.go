@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 
@@ -29,11 +30,35 @@ func (s *Syncer) key(p string) string {
 	return p
 }
 
+// isKey reports whether k is s.key(p), without building the key: a logon
+// compares every path of the profile with its key.
+func (s *Syncer) isKey(k, p string) bool {
+	if !s.cfg.Policy.CaseInsensitive {
+		return k == p
+	}
+	if len(k) != len(p) {
+		return strings.ToLower(p) == k
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c >= utf8.RuneSelf {
+			return strings.ToLower(p) == k
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != k[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // view is every path known to the server, the cache or the base, by key.
 type view struct {
 	steps     map[string]*Step
 	ambiguous map[string]bool // keys the server (or cache) spells twice
-	hasBase   map[string]bool
+	hasBase   map[string]bool // nil unless asked for: a logon does not need it
 }
 
 func (v *view) get(k string) *Step {
@@ -56,9 +81,13 @@ func (v *view) blocked(k string) bool {
 	return false
 }
 
-// gather walks the server, the cache and the bases.
-func (s *Syncer) gather(ctx context.Context) (*view, error) {
-	v := &view{steps: map[string]*Step{}, ambiguous: map[string]bool{}, hasBase: map[string]bool{}}
+// gather walks the server, the cache and the bases; withHasBase fills
+// v.hasBase too.
+func (s *Syncer) gather(ctx context.Context, withHasBase bool) (*view, error) {
+	v := &view{steps: map[string]*Step{}, ambiguous: map[string]bool{}}
+	if withHasBase {
+		v.hasBase = map[string]bool{}
+	}
 	err := s.walkServer(ctx, func(p string, sv Version) {
 		k := s.key(p)
 		st := v.get(k)
@@ -86,7 +115,7 @@ func (s *Syncer) gather(ctx context.Context) (*view, error) {
 		if st.Path != "" {
 			v.ambiguous[k] = true
 		}
-		st.Path, st.Local = p, lv
+		st.Path, st.Local = shareSpelling(p, st.ServerPath), lv
 		return nil
 	})
 	if err != nil {
@@ -95,7 +124,9 @@ func (s *Syncer) gather(ctx context.Context) (*view, error) {
 	err = s.cfg.Journal.Bases("", func(p string, b journal.Base) error {
 		if s.roams(p) {
 			v.get(p).Base = fromBase(b, true)
-			v.hasBase[p] = true
+			if v.hasBase != nil {
+				v.hasBase[p] = true
+			}
 		}
 		return nil
 	})
@@ -119,10 +150,10 @@ func (s *Syncer) gather(ctx context.Context) (*view, error) {
 		}
 		parent := v.steps[path.Dir(k)]
 		if st.Path == "" {
-			st.Path = joinUnder(parent, func(p *Step) string { return p.Path }, name)
+			st.Path = shareSpelling(joinUnder(parent, func(p *Step) string { return p.Path }, name), st.ServerPath)
 		}
 		if st.ServerPath == "" {
-			st.ServerPath = joinUnder(parent, func(p *Step) string { return p.ServerPath }, name)
+			st.ServerPath = shareSpelling(joinUnder(parent, func(p *Step) string { return p.ServerPath }, name), st.Path)
 		}
 	}
 	for k := range v.ambiguous {
@@ -130,6 +161,15 @@ func (s *Syncer) gather(ctx context.Context) (*view, error) {
 			zap.Int("event_id", EventCaseClash), zap.String("path", k))
 	}
 	return v, nil
+}
+
+// shareSpelling returns other if it spells p the same: both sides usually do,
+// and one string then serves both (a first logon derives every cache path).
+func shareSpelling(p, other string) string {
+	if p == other {
+		return other
+	}
+	return p
 }
 
 func joinUnder(parent *Step, spelling func(*Step) string, name string) string {

@@ -22,7 +22,7 @@ type Config struct {
 	Log        *zap.Logger
 	Host       string // this machine, for conflict copy names
 	Session    string // tags records the sync itself journals
-	Workers    int    // parallel file copies; 0 = 8
+	Workers    int    // parallel file copies; 0 = 16
 	// AllowMassDelete lets a full or mirror sync delete more of the server
 	// than MassDeletePercent allows (the administrator said so).
 	AllowMassDelete bool
@@ -48,7 +48,7 @@ func New(cfg Config) (*Syncer, error) {
 		cfg.Log = zap.NewNop()
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 8
+		cfg.Workers = 16
 	}
 	if cfg.Host == "" {
 		cfg.Host, _ = os.Hostname()
