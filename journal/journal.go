@@ -84,7 +84,7 @@ func Open(dir string, opt Options) (*Journal, error) {
 	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open journal %s: %w", dir, err)
 	}
-	if err := checkTables(dir); err != nil {
+	if err := checkTables(dir, badgerOptions(dir, opt)); err != nil {
 		return nil, fmt.Errorf("open journal %s: %w", dir, err)
 	}
 	db, err := badger.Open(badgerOptions(dir, opt))
