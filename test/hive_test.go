@@ -286,14 +286,7 @@ func TestHiveUploadCommand(t *testing.T) {
 	m.setPolicy("UploadHiveMethod: 0\n")
 	m.logon()
 	session := hpStatusOf(t, m.cache).Session
-	srvHive := filepath.Join(m.server, "NTUSER.DAT")
-	before, err := os.ReadFile(srvHive)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v1 := make([]byte, 256<<10)
-	hvVersion(v1, 1)
-	hpWriteFile(t, m.p("NTUSER.DAT"), v1)
+	srvHive, before, v1 := hvEditHive(t, m, 256<<10)
 	if why := hpFileIs(srvHive, before); why != "" {
 		t.Errorf("server NTUSER.DAT changed with the schedule off and no upload asked for: %s", why)
 	}
@@ -341,14 +334,7 @@ func TestHiveUploadFailure(t *testing.T) {
 	m := newMachine(t, newServer(t))
 	m.logon()
 	session := hpStatusOf(t, m.cache).Session
-	srvHive := filepath.Join(m.server, "NTUSER.DAT")
-	before, err := os.ReadFile(srvHive)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v1 := make([]byte, 64<<10)
-	hvVersion(v1, 1)
-	hpWriteFile(t, m.p("NTUSER.DAT"), v1)
+	srvHive, before, v1 := hvEditHive(t, m, 64<<10)
 	if out, err := exec.Command("chattr", "+i", m.server).CombinedOutput(); err != nil {
 		t.Skipf("chattr +i is not available here: %v: %s", err, out)
 	}
@@ -868,4 +854,19 @@ func TestNTUSERMANCreatedInSession(t *testing.T) {
 		t.Errorf("next logon on the same machine: Documents/work.txt: %s: the work is lost", why)
 	}
 	m.logoff()
+}
+
+// hvEditHive writes version 1 of a hive of size bytes through m's mount and
+// returns the server's hive path, what the server held before, and the version.
+func hvEditHive(t *testing.T, m *machine, size int) (srvHive string, before, v1 []byte) {
+	t.Helper()
+	srvHive = filepath.Join(m.server, "NTUSER.DAT")
+	before, err := os.ReadFile(srvHive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 = make([]byte, size)
+	hvVersion(v1, 1)
+	hpWriteFile(t, m.p("NTUSER.DAT"), v1)
+	return srvHive, before, v1
 }
