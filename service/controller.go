@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"sync"
 
-	"go.uber.org/zap"
+	"roamfs/event"
 
-	"roamfs/syncer"
+	"go.uber.org/zap"
 )
 
 // Kind is a session change.
@@ -134,7 +134,7 @@ func (c *Controller) logon(ctx context.Context, ev Event) error {
 	}
 	if err != nil {
 		c.drop(ev.Session)
-		c.log.Error("logon: the roaming profile was not mounted", zap.Int("event_id", syncer.EventNewProfile),
+		c.log.Error("logon: the roaming profile was not mounted", zap.Int("event_id", event.NewProfile),
 			zap.String("user", ev.User.Account()), zap.Error(err))
 		return fmt.Errorf("logon of %s: %w", ev.User.Account(), err)
 	}
@@ -202,7 +202,7 @@ func (c *Controller) syncOff(ctx context.Context, m *mount, force bool) error {
 	}
 	if err := c.run.Logoff(ctx, p); err != nil {
 		// The journal keeps every change; `roamfs sync --cache` finishes it.
-		c.log.Error("logoff: the roaming profile was not completely updated", zap.Int("event_id", syncer.EventUploadFailed),
+		c.log.Error("logoff: the roaming profile was not completely updated", zap.Int("event_id", event.UploadFailed),
 			zap.String("user", p.User.Account()), zap.String("cache", p.Cache), zap.Error(err))
 		return fmt.Errorf("logoff of %s: %w", p.User.Account(), err)
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"roamfs/event"
+
 	"go.uber.org/zap"
 )
 
@@ -30,7 +32,7 @@ func ConflictName(rel, host string, mtime time.Time) string {
 // the next logon of every machine brings it down: nothing is lost silently.
 func (s *Syncer) resolveConflict(ctx context.Context, st Step) (Version, error) {
 	copies := s.cfg.Policy.ConflictCopies
-	log := s.log.With(zap.Int("event_id", EventConflict), zap.String("path", st.Path), zap.String("rule", st.Rule))
+	log := s.log.With(zap.Int("event_id", event.Conflict), zap.String("path", st.Path), zap.String("rule", st.Rule))
 	if st.Action == ActConflictLocal {
 		if copies && st.Server.Kind == KindFile {
 			cp := ConflictName(st.ServerPath, s.serverHost(ctx), st.Server.MTime)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"roamfs/event"
+
 	"go.uber.org/zap"
 )
 
@@ -31,7 +33,7 @@ func defaultHive() []byte {
 // User at a first logon. Nonroaming folders are created only in the cache.
 func (s *Syncer) createDefaultProfile(ctx context.Context) error {
 	s.log.Info("no profile on the server: creating one from the default profile",
-		zap.Int("event_id", EventNewProfile), zap.String("server", s.cfg.Store.Root()))
+		zap.Int("event_id", event.NewProfile), zap.String("server", s.cfg.Store.Root()))
 	now := time.Now()
 	toServer := !s.cfg.Policy.ReadOnlyProfile // read-only: the template lives in the cache only
 	for _, d := range DefaultProfileDirs {

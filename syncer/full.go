@@ -3,10 +3,12 @@ package syncer
 import (
 	"context"
 	"fmt"
-	"go.uber.org/zap"
 	"sort"
 	"time"
 
+	"go.uber.org/zap"
+
+	"roamfs/event"
 	"roamfs/policy"
 )
 
@@ -118,7 +120,7 @@ func (s *Syncer) checkMassDelete(plan *Plan, total func() (int, error)) error {
 func (s *Syncer) massDelete(dels, total int) error {
 	pct := s.cfg.Policy.MassDeletePercent
 	if dels*100 > pct*total {
-		s.log.Warn("logoff held: it would delete too much of the server copy", zap.Int("event_id", EventMassDelete),
+		s.log.Warn("logoff held: it would delete too much of the server copy", zap.Int("event_id", event.MassDelete),
 			zap.Int("deletes", dels), zap.Int("total", total))
 		return &ErrMassDelete{Deletes: dels, Total: total, Percent: pct}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
+	"roamfs/event"
 	"roamfs/journal"
 	"roamfs/store"
 )
@@ -111,7 +112,7 @@ func (s *Syncer) hiveDirty(rel string) (bool, uint64, error) {
 func (s *Syncer) UploadHives(ctx context.Context, src HiveSource, spool string) (HiveResult, error) {
 	res := HiveResult{Time: time.Now()}
 	if ro, why := s.ReadOnly(ctx); ro {
-		s.log.Info("the hive is never uploaded: "+why, zap.Int("event_id", EventHiveMandatory))
+		s.log.Info("the hive is never uploaded: "+why, zap.Int("event_id", event.HiveMandatory))
 		res.Skipped = append(res.Skipped, "all: "+why)
 		return res, nil
 	}
@@ -126,14 +127,14 @@ func (s *Syncer) UploadHives(ctx context.Context, src HiveSource, spool string) 
 			continue
 		}
 		log := s.log.With(zap.String("hive", rel))
-		log.Info("background upload of the hive started", zap.Int("event_id", EventHiveUploadStarted))
+		log.Info("background upload of the hive started", zap.Int("event_id", event.HiveUploadStarted))
 		up, err := s.backgroundHive(ctx, src, spool, rel, through)
 		if err != nil {
 			log.Error("background upload of the hive failed; the next trigger or logoff tries again",
-				zap.Int("event_id", EventHiveUploadFailed), zap.Error(err))
+				zap.Int("event_id", event.HiveUploadFailed), zap.Error(err))
 			return res, fmt.Errorf("upload %s: %w", rel, err)
 		}
-		log.Info("background upload of the hive succeeded", zap.Int("event_id", EventHiveUploadSucceeded), zap.Bool("uploaded", up))
+		log.Info("background upload of the hive succeeded", zap.Int("event_id", event.HiveUploadSucceeded), zap.Bool("uploaded", up))
 		if up {
 			res.Uploaded = append(res.Uploaded, rel)
 		} else {

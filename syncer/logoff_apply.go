@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"roamfs/event"
 	"roamfs/journal"
 	"roamfs/store"
 )
@@ -49,7 +50,7 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (Result, error) {
 		// Nothing is ever written to the server: the session's changes are
 		// discarded (the next logon brings the server's versions back).
 		res.Discarded = len(plan.Steps)
-		s.log.Warn("profile changes discarded at logoff: "+why, zap.Int("event_id", EventDiscarded), zap.Int("changes", res.Discarded))
+		s.log.Warn("profile changes discarded at logoff: "+why, zap.Int("event_id", event.Discarded), zap.Int("changes", res.Discarded))
 		if err := s.cfg.Journal.Commit(plan.Through, nil, nil); err != nil {
 			return res, err
 		}
@@ -60,7 +61,7 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (Result, error) {
 	fail := func(err error) (Result, error) {
 		res.Error = err.Error()
 		s.log.Error("logoff sync failed; the journal keeps every change for the next try",
-			zap.Int("event_id", EventUploadFailed), zap.Error(err))
+			zap.Int("event_id", event.UploadFailed), zap.Error(err))
 		return res, err
 	}
 	// Deletions first, children before parents; then writes, parents before
@@ -193,7 +194,7 @@ func (s *Syncer) applyStep(ctx context.Context, st Step, res *Result, b *baseUpd
 	case ActDeleteServer:
 		err := s.cfg.Store.Remove(ctx, st.ServerPath)
 		if isNotEmpty(err) {
-			log.Info("directory deleted here got new files elsewhere: kept", zap.Int("event_id", EventKeptServer))
+			log.Info("directory deleted here got new files elsewhere: kept", zap.Int("event_id", event.KeptServer))
 			res.Kept++
 			b.put(k, st.Server)
 			return nil
@@ -204,7 +205,7 @@ func (s *Syncer) applyStep(ctx context.Context, st Step, res *Result, b *baseUpd
 		res.Deleted++
 		b.put(k, Version{})
 	case ActKeepServer:
-		log.Info("kept the server's newer version of a path deleted here", zap.Int("event_id", EventKeptServer))
+		log.Info("kept the server's newer version of a path deleted here", zap.Int("event_id", event.KeptServer))
 		res.Kept++
 		b.put(k, st.Server)
 	case ActConflictLocal, ActConflictServer:

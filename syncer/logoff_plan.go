@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"roamfs/event"
 	"roamfs/journal"
 	"roamfs/policy"
 )
@@ -101,7 +102,7 @@ func (s *Syncer) expand(p string, cand map[string]string) error {
 		lp, clash := s.localPath(k)
 		if clash {
 			s.log.Warn("the cache spells this path twice, differing only in case; left untouched",
-				zap.Int("event_id", EventCaseClash), zap.String("path", k))
+				zap.Int("event_id", event.CaseClash), zap.String("path", k))
 			return nil
 		}
 		cand[k] = lp
@@ -117,7 +118,7 @@ func (s *Syncer) decideLogoffPath(ctx context.Context, p string) (Step, error) {
 	}
 	if clash {
 		s.log.Warn("the server spells this path twice, differing only in case; left untouched",
-			zap.Int("event_id", EventCaseClash), zap.String("path", p))
+			zap.Int("event_id", event.CaseClash), zap.String("path", p))
 		st.Decision = Decision{ActNothing, "names differing only in case on the server: left untouched"}
 		return st, nil
 	}

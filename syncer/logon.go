@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"roamfs/event"
 	"roamfs/journal"
 	"roamfs/store"
 )
@@ -34,7 +35,7 @@ func (s *Syncer) Logon(ctx context.Context) (LogonResult, error) {
 	res := LogonResult{}
 	if n := s.cfg.Journal.PendingCount(); n > 0 {
 		s.log.Warn("unsynced changes of an earlier session found; merging them into the server first",
-			zap.Int("event_id", EventReplayingJournal), zap.Int("records", n))
+			zap.Int("event_id", event.ReplayingJournal), zap.Int("records", n))
 		s.CleanServerTemps(ctx)
 		r, err := s.Logoff(ctx)
 		res.Replayed = &r
@@ -157,7 +158,7 @@ func (s *Syncer) walkServer(ctx context.Context, fn func(p string, v Version)) e
 			return nil
 		}
 		if why := s.refuseServerEntry(i); why != "" {
-			s.log.Warn("server copy entry skipped: "+why, zap.Int("event_id", EventSkippedEntry), zap.String("path", i.Path))
+			s.log.Warn("server copy entry skipped: "+why, zap.Int("event_id", event.SkippedEntry), zap.String("path", i.Path))
 			if i.Kind == store.KindDir {
 				return fs.SkipDir
 			}
@@ -223,7 +224,7 @@ func (s *Syncer) applyLogon(ctx context.Context, steps []*Step, res *LogonResult
 			}
 		case st.Action == ActKeepLocal:
 			s.log.Warn("a cache file unknown to the server and to the last sync is kept and will be uploaded",
-				zap.Int("event_id", EventKeptLocal), zap.String("path", st.Path))
+				zap.Int("event_id", event.KeptLocal), zap.String("path", st.Path))
 			kept = append(kept, journal.Record{Time: time.Now(), Session: s.cfg.Session, Op: journal.OpCreate, Path: st.Path, Size: st.Local.Size})
 			res.KeptLocal++
 		}

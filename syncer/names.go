@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"roamfs/event"
 	"roamfs/journal"
 	"roamfs/store"
 )
@@ -158,7 +159,7 @@ func (s *Syncer) gather(ctx context.Context, withHasBase bool) (*view, error) {
 	}
 	for k := range v.ambiguous {
 		s.log.Warn("the profile holds names that differ only in case; they are left untouched",
-			zap.Int("event_id", EventCaseClash), zap.String("path", k))
+			zap.Int("event_id", event.CaseClash), zap.String("path", k))
 	}
 	return v, nil
 }

@@ -11,8 +11,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"roamfs/event"
 	"roamfs/service"
-	"roamfs/syncer"
 )
 
 // svcLocator is the Windows ProfileList in miniature: SID → where the user's
@@ -124,7 +124,7 @@ func TestServiceLogonRefused(t *testing.T) {
 	if isMounted(m.mnt) || len(ctl.Mounted()) != 0 {
 		t.Fatal("a refused logon left something mounted")
 	}
-	if logs.FilterField(zap.Int("event_id", syncer.EventNewProfile)).Len() != 1 {
+	if logs.FilterField(zap.Int("event_id", event.NewProfile)).Len() != 1 {
 		t.Error("the refused logon was not logged as event 1521")
 	}
 	if err := ctl.Handle(context.Background(), service.Event{Kind: service.Logoff, Session: 7, User: u}); err != nil {

@@ -10,7 +10,7 @@ import (
 const Source = "roamfs"
 
 // EventIDKey is the field that makes a log entry an Event Log event; the
-// Linux log carries the same field (see syncer.Events).
+// Linux log carries the same field (see event.All).
 const EventIDKey = "event_id"
 
 // EventType is an event's type in the Event Log; the values are Windows'

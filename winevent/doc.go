@@ -1,6 +1,6 @@
 // Package winevent puts roamfs' log events into the Windows Event Log: the
 // Application log, source "roamfs", with message resources generated from the
-// one event table (syncer.Events) the Linux log uses too, so Event Viewer
+// one event table (event.All) the Linux log uses too, so Event Viewer
 // shows each event's text instead of "The description for Event ID … cannot
 // be found".
 //

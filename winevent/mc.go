@@ -34,7 +34,7 @@ func MCSource(events []Event) []byte {
 }
 
 const mcHeader = `; // roamfs.mc: the message resources of roamfs.exe (event source "roamfs",
-; // Application log). Generated from syncer.Events by ` + "`go generate ./cmd/roamfs`" + `;
+; // Application log). Generated from event.All by ` + "`go generate ./cmd/roamfs`" + `;
 ; // do not edit: change the table and generate again.
 ; //
 ; // roamfs.exe carries these messages itself (EventMessageFile = roamfs.exe).

@@ -3,9 +3,9 @@ package main
 import (
 	"fmt"
 
-	"github.com/spf13/cobra"
+	"roamfs/event"
 
-	"roamfs/syncer"
+	"github.com/spf13/cobra"
 )
 
 func newEventsCmd() *cobra.Command {
@@ -14,7 +14,7 @@ func newEventsCmd() *cobra.Command {
 		Short: "List the event ids roamfs logs (field event_id of state/roamfs.log)",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			for _, e := range syncer.Events {
+			for _, e := range event.All {
 				fmt.Fprintf(c.OutOrStdout(), "%5d  %s\n", e.ID, e.Text)
 			}
 			return nil

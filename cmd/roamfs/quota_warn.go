@@ -4,9 +4,9 @@ import (
 	"context"
 	"time"
 
-	"go.uber.org/zap"
+	"roamfs/event"
 
-	"roamfs/syncer"
+	"go.uber.org/zap"
 )
 
 // warnOverQuota is WarnUser: while the profile is over its size limit, a
@@ -20,7 +20,7 @@ func (s *session) warnOverQuota(ctx context.Context) {
 	every := time.Duration(pol.WarnUserTimeout) * time.Minute
 	for {
 		if q, err := s.sy.CheckQuota(); err == nil && q.Over {
-			s.log.Warn("the profile is over its size limit: "+q.Message, zap.Int("event_id", syncer.EventOverQuota),
+			s.log.Warn("the profile is over its size limit: "+q.Message, zap.Int("event_id", event.OverQuota),
 				zap.Int64("size_kb", (q.Size+1023)/1024), zap.Int64("limit_kb", q.Limit/1024))
 		}
 		if every <= 0 {

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"roamfs/cachedir"
+	"roamfs/event"
 	"roamfs/journal"
 	"roamfs/overlay"
 	"roamfs/policy"
@@ -74,7 +75,7 @@ func (s *session) precheck(ctx context.Context, allowMassDelete bool) *logoffRep
 		}
 	}
 	if q.Over {
-		s.log.Warn("logoff refused: the profile is over its size limit", zap.Int("event_id", syncer.EventOverQuota),
+		s.log.Warn("logoff refused: the profile is over its size limit", zap.Int("event_id", event.OverQuota),
 			zap.Int64("size", q.Size), zap.Int64("limit", q.Limit))
 		return &logoffReply{Code: ExitRefused, Quota: &q, Error: fmt.Sprintf(
 			"logoff refused: the profile is over its size limit (%d KB of %d KB); the mount stays and nothing was synced: make room and log off again",
@@ -165,7 +166,7 @@ func explainLocked(l cachedir.Layout, err error) error {
 
 // logon merges the server copy into the cache and mounts the profile.
 func (s *session) logon(ctx context.Context) error {
-	s.log.Info("logon", zap.Int("event_id", syncer.EventLogonStart), zap.String("server", s.cfg.server),
+	s.log.Info("logon", zap.Int("event_id", event.LogonStart), zap.String("server", s.cfg.server),
 		zap.String("mountpoint", s.cfg.mountpoint))
 	err := s.cfg.layout.UpdateStatus(func(st *cachedir.Status) {
 		st.LocalPath, st.RoamingPath, st.CacheDir = s.cfg.mountpoint, s.cfg.server, s.cfg.layout.Dir
@@ -185,9 +186,9 @@ func (s *session) logon(ctx context.Context) error {
 		// we, and the journal still records everything for the next sync.
 		roaming = false
 		s.log.Error("the server copy cannot be reached: logging on with the cached profile; this session does not roam",
-			zap.Int("event_id", syncer.EventNewProfile), zap.Error(err))
+			zap.Int("event_id", event.NewProfile), zap.Error(err))
 	}
-	s.log.Info("logon merge done", zap.Int("event_id", syncer.EventLogonDone), zap.Bool("new_profile", res.NewProfile),
+	s.log.Info("logon merge done", zap.Int("event_id", event.LogonDone), zap.Bool("new_profile", res.NewProfile),
 		zap.Int("downloaded", res.Downloaded), zap.Int("deleted_local", res.DeletedLocal))
 	if o := s.cfg.user.owner(); o != nil {
 		// The mount's root is the cache's profile folder: the user's, closed
@@ -257,7 +258,7 @@ func (s *session) unmount() {
 
 // logoff replays the journal to the server and records the outcome.
 func (s *session) logoff(ctx context.Context) (logoffReply, error) {
-	s.log.Info("logoff", zap.Int("event_id", syncer.EventLogoffStart), zap.Int("pending", s.j.PendingCount()))
+	s.log.Info("logoff", zap.Int("event_id", event.LogoffStart), zap.Int("pending", s.j.PendingCount()))
 	res, err := s.sy.Logoff(ctx)
 	raw, _ := json.Marshal(res)
 	uerr := s.cfg.layout.UpdateStatus(func(st *cachedir.Status) {
@@ -271,7 +272,7 @@ func (s *session) logoff(ctx context.Context) (logoffReply, error) {
 		reply.Code, reply.Error = ExitFailure, fmt.Sprintf(
 			"logoff sync failed: %v; every change is kept in the journal: run `roamfs sync --cache %s` to finish", err, s.cfg.layout.Dir)
 	} else {
-		s.log.Info("logoff done", zap.Int("event_id", syncer.EventLogoffDone), zap.Int("uploaded", res.Uploaded),
+		s.log.Info("logoff done", zap.Int("event_id", event.LogoffDone), zap.Int("uploaded", res.Uploaded),
 			zap.Int("deleted", res.Deleted), zap.Int("conflicts", res.Conflicts))
 	}
 	if err == nil {

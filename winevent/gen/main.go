@@ -1,5 +1,5 @@
 // Command gen writes the Windows message resources of roamfs from the event
-// table (syncer.Events): cmd/roamfs/rsrc_windows_{amd64,arm64}.syso, linked
+// table (event.All): cmd/roamfs/rsrc_windows_{amd64,arm64}.syso, linked
 // into roamfs.exe so Event Viewer shows each event's text, and
 // winevent/roamfs.mc for administrators who build a message DLL.
 //

@@ -12,7 +12,7 @@ import (
 
 	"github.com/tc-hib/winres"
 
-	"roamfs/syncer"
+	"roamfs/event"
 	"roamfs/winevent"
 )
 
@@ -35,10 +35,10 @@ func ObjectPath(arch winres.Arch) string {
 // MCPath is the Message Compiler source, relative to the module root.
 const MCPath = "winevent/roamfs.mc"
 
-// Events is the event table, syncer.Events, as winevent takes it.
+// Events is the event table, event.All, as winevent takes it.
 func Events() ([]winevent.Event, error) {
-	events := make([]winevent.Event, 0, len(syncer.Events))
-	for _, e := range syncer.Events {
+	events := make([]winevent.Event, 0, len(event.All))
+	for _, e := range event.All {
 		if e.ID < 0 || int64(e.ID) > 0xFFFFFFFF {
 			return nil, fmt.Errorf("event %d: not a Windows event id", e.ID)
 		}

@@ -18,7 +18,7 @@ import (
 const moduleRoot = "../.."
 
 // The committed files must be what the event table makes now: a row added
-// to syncer.Events without `go generate` would leave Event Viewer without
+// to event.All without `go generate` would leave Event Viewer without
 // its text.
 func TestCommittedFilesAreCurrent(t *testing.T) {
 	files, err := Files()
@@ -31,7 +31,7 @@ func TestCommittedFilesAreCurrent(t *testing.T) {
 		case err != nil:
 			t.Errorf("%v: run `go generate ./cmd/roamfs` and commit the result", err)
 		case !bytes.Equal(got, want):
-			t.Errorf("%s is not what syncer.Events makes now: run `go generate ./cmd/roamfs` and commit the result", rel)
+			t.Errorf("%s is not what event.All makes now: run `go generate ./cmd/roamfs` and commit the result", rel)
 		}
 	}
 }

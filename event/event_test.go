@@ -1,4 +1,4 @@
-package syncer
+package event
 
 import "testing"
 
@@ -6,7 +6,7 @@ import "testing"
 // the Event Log resources are generated for.
 func TestEventTable(t *testing.T) {
 	seen := map[int]bool{}
-	for _, e := range Events {
+	for _, e := range All {
 		if seen[e.ID] {
 			t.Errorf("event %d twice", e.ID)
 		}
