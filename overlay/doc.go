@@ -9,16 +9,16 @@
 //
 // Two backends reach the cache, with one API and one set of journaling rules,
 // in the files without a build constraint (journaling.go, handle_journal.go,
-// entry_journal.go, setattr_journal.go, hivegate.go, space.go, storedpath.go);
-// a backend supplies only the lower-case operations those call:
+// entry_journal.go, setattr_journal.go, hivegate.go, space.go, storedpath.go,
+// attr.go). A backend supplies what the interfaces backend and backendHandle
+// in backend.go list, with their contract, and pins that at compile time:
 //
 //   - Linux (linux && !roamfs_portable): every operation resolves paths relative
 //     to a directory file descriptor opened beneath the cache root with
 //     openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS): a deep tree never overflows
 //     PATH_MAX the way root+path strings do, and a symlink in the profile can
 //     never lead the daemon outside the cache. Handles expose their descriptor
-//     for FUSE passthrough. Files: profile_linux.go, resolve.go, node_ops.go,
-//     handle.go, setattr.go, xattr.go, space_free_linux.go, types_linux.go.
+//     for FUSE passthrough. Files: linux_*.go.
 //   - portable (every other OS, and Linux with -tags roamfs_portable so the code
 //     Windows runs is tested on every CI run): Go's os.Root, which also walks
 //     one component at a time and never leaves the root. Files: portable_*.go.

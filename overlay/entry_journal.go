@@ -5,7 +5,7 @@ import "roamfs/journal"
 // The journaling of operations on names, the same for both backends: an entry
 // is journaled once it exists (create, mkdir, symlink, link) or is gone
 // (unlink, rmdir); a rename before it is done. A backend supplies the
-// lower-case operations, which do the work in the cache.
+// lower-case operations (backend.go), which do the work in the cache.
 
 // Rename flags, as renameat2(2) numbers them and FUSE passes them on Linux.
 const (

@@ -15,8 +15,7 @@ import (
 // daemon entirely (FUSE passthrough on the Linux backend's Fd), which is why
 // the dirty record is taken at open and not at the first write.
 //
-// A backend supplies openFile, createFile and, on *Handle, Stat, sync,
-// allocate and close.
+// A backend supplies openFile, createFile and *Handle (backend.go).
 
 // handleState is what the journal knows about an open file.
 type handleState struct {

@@ -172,9 +172,3 @@ func (p *Profile) openSnapshot(rel string) (*os.File, error) {
 	}
 	return os.NewFile(uintptr(fd), rel), nil
 }
-
-// Statfs reports the cache filesystem's space.
-func (p *Profile) Statfs() (unix.Statfs_t, error) {
-	var s unix.Statfs_t
-	return s, unix.Fstatfs(p.rootFd, &s)
-}

@@ -25,6 +25,12 @@ type Profile struct {
 	dir *os.Root
 }
 
+// The portable backend keeps the contract the shared code relies on (backend.go).
+var (
+	_ backend       = (*Profile)(nil)
+	_ backendHandle = (*Handle)(nil)
+)
+
 // New opens the profile rooted at dir. The journal receives a record for every
 // change to a roaming path; session tags those records.
 func New(dir string, j Journal, pol *policy.Policy, session string, log *zap.Logger) (*Profile, error) {
