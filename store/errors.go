@@ -57,7 +57,7 @@ func (e *notDirError) Is(target error) bool {
 	return target == ErrNotDir || target == fs.ErrNotExist
 }
 
-// Operation names, as errors show them and Faulty.FailOn receives them.
+// Operation names, as errors show them and storetest.Faulty.FailOn receives them.
 const (
 	OpStat      = "stat"
 	OpWalk      = "walk"

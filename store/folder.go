@@ -127,20 +127,3 @@ func (r *Retry) openIn(ctx context.Context, in Folder, name, rel string) (rc io.
 	})
 	return
 }
-
-// OpenFolder implements FolderOpener. Opening the folder reads nothing and is
-// not an operation of its own: each Open in it is admitted like Open.
-func (f *Faulty) OpenFolder(ctx context.Context, rel string) (Folder, error) {
-	in, err := OpenFolder(ctx, f.Store, rel)
-	if err != nil {
-		return nil, err
-	}
-	return &decorated{Folder: in, rel: rel, open: f.openIn}, nil
-}
-
-func (f *Faulty) openIn(ctx context.Context, in Folder, name, rel string) (io.ReadCloser, Info, error) {
-	if err := f.admit(OpOpen, rel, false); err != nil {
-		return nil, Info{}, err
-	}
-	return in.Open(ctx, name)
-}

@@ -1,4 +1,4 @@
-package store
+package store_test
 
 import (
 	"bytes"
@@ -8,11 +8,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"roamfs/store"
+	"roamfs/store/storetest"
 )
 
 func TestRetry(t *testing.T) {
 	ctx := context.Background()
-	d, err := OpenDir(t.TempDir(), false)
+	d, err := store.OpenDir(t.TempDir(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,10 +34,10 @@ func TestRetry(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			f := NewFaulty(d)
+			f := storetest.NewFaulty(d)
 			hits := 0
 			f.FailOn(func(op, rel string) error {
-				if op != OpPut {
+				if op != store.OpPut {
 					return nil
 				}
 				hits++
@@ -43,7 +46,7 @@ func TestRetry(t *testing.T) {
 				}
 				return nil
 			})
-			r := &Retry{Store: f, Attempts: 4, Backoff: time.Millisecond}
+			r := &store.Retry{Store: f, Attempts: 4, Backoff: time.Millisecond}
 			err := r.Put(ctx, "f", c.reader(), 0o600, time.Now())
 			if (err != nil) != c.wantErr || hits != c.wantHits {
 				t.Fatalf("err %v after %d calls; want error=%v after %d", err, hits, c.wantErr, c.wantHits)

@@ -3,8 +3,9 @@
 //
 // The syncer reads the server copy at logon and applies the journaled changes to it
 // at logoff through the Store interface, so that other transports (SMB) can plug in
-// later. Dir is the directory implementation; Faulty is a fault-injecting decorator
-// for reliability tests.
+// later. Dir is the directory implementation and Retry a decorator that retries
+// transient errors; the fault-injecting decorator the reliability tests use,
+// Faulty, lives in storetest, out of the product build.
 //
 // A server copy is not trusted: another machine, or a hostile user with access to
 // the share, may have filled it with symlinks pointing elsewhere or may swap files

@@ -14,6 +14,7 @@ import (
 	"roamfs/journal"
 	"roamfs/policy"
 	"roamfs/store"
+	"roamfs/store/storetest"
 )
 
 // machine is one cache over a shared server directory, driven without FUSE:
@@ -23,7 +24,7 @@ type machine struct {
 	name   string
 	dir    string // cache profile
 	j      *journal.Journal
-	server *store.Faulty
+	server *storetest.Faulty
 	sy     *Syncer
 	clock  time.Time
 }
@@ -40,7 +41,7 @@ func newMachine(t *testing.T, name, serverDir string, pol *policy.Policy) *machi
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &machine{t: t, name: name, dir: filepath.Join(root, "profile"), j: j, server: store.NewFaulty(d),
+	m := &machine{t: t, name: name, dir: filepath.Join(root, "profile"), j: j, server: storetest.NewFaulty(d),
 		clock: time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)}
 	if pol == nil {
 		pol = policy.Default()

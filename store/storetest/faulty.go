@@ -1,4 +1,7 @@
-package store
+// Package storetest holds test doubles for the server copy (store.Store),
+// kept out of the product build: Faulty, a decorator that fails operations on
+// demand, for the reliability tests.
+package storetest
 
 import (
 	"context"
@@ -7,6 +10,8 @@ import (
 	"io/fs"
 	"sync"
 	"time"
+
+	"roamfs/store"
 )
 
 // Faulty wraps a Store and makes it fail on demand: the reliability tests use it
@@ -14,7 +19,7 @@ import (
 // connection would, and then check that the next sync completes it. Safe for
 // concurrent use.
 type Faulty struct {
-	Store
+	store.Store
 
 	mu        sync.Mutex
 	ops       int // mutating operations that succeeded
@@ -24,10 +29,13 @@ type Faulty struct {
 	failOn    func(op, rel string) error
 }
 
-var _ Store = (*Faulty)(nil)
+var (
+	_ store.Store        = (*Faulty)(nil)
+	_ store.FolderOpener = (*Faulty)(nil)
+)
 
 // NewFaulty wraps s; it fails nothing until told to.
-func NewFaulty(s Store) *Faulty {
+func NewFaulty(s store.Store) *Faulty {
 	return &Faulty{Store: s, failAfter: -1}
 }
 
@@ -45,7 +53,7 @@ func (f *Faulty) FailAfter(n int, err error) {
 	f.failAfter, f.failErr = n, err
 }
 
-// FailOn calls fn before every operation with its name (OpPut...) and path;
+// FailOn calls fn before every operation with its name (store.OpPut...) and path;
 // a non-nil result fails the operation, wrapped with the operation and the path,
 // without calling the wrapped Store. nil turns it off.
 func (f *Faulty) FailOn(fn func(op, rel string) error) {
@@ -112,56 +120,86 @@ func (f *Faulty) mutate(op, rel string, do func() error) error {
 	return err
 }
 
-func (f *Faulty) Stat(ctx context.Context, rel string) (Info, error) {
-	if err := f.admit(OpStat, rel, false); err != nil {
-		return Info{}, err
+func (f *Faulty) Stat(ctx context.Context, rel string) (store.Info, error) {
+	if err := f.admit(store.OpStat, rel, false); err != nil {
+		return store.Info{}, err
 	}
 	return f.Store.Stat(ctx, rel)
 }
 
-func (f *Faulty) Walk(ctx context.Context, rel string, fn func(Info) error) error {
-	if err := f.admit(OpWalk, rel, false); err != nil {
+func (f *Faulty) Walk(ctx context.Context, rel string, fn func(store.Info) error) error {
+	if err := f.admit(store.OpWalk, rel, false); err != nil {
 		return err
 	}
 	return f.Store.Walk(ctx, rel, fn)
 }
 
-func (f *Faulty) Open(ctx context.Context, rel string) (io.ReadCloser, Info, error) {
-	if err := f.admit(OpOpen, rel, false); err != nil {
-		return nil, Info{}, err
+func (f *Faulty) Open(ctx context.Context, rel string) (io.ReadCloser, store.Info, error) {
+	if err := f.admit(store.OpOpen, rel, false); err != nil {
+		return nil, store.Info{}, err
 	}
 	return f.Store.Open(ctx, rel)
 }
 
-// PutVia implements Store.
+// PutVia implements store.Store.
 func (f *Faulty) PutVia(ctx context.Context, rel, tmp string, r io.Reader, mode fs.FileMode, mtime time.Time) error {
-	return f.mutate(OpPut, rel, func() error { return f.Store.PutVia(ctx, rel, tmp, r, mode, mtime) })
+	return f.mutate(store.OpPut, rel, func() error { return f.Store.PutVia(ctx, rel, tmp, r, mode, mtime) })
 }
 
 func (f *Faulty) Put(ctx context.Context, rel string, r io.Reader, mode fs.FileMode, mtime time.Time) error {
-	return f.mutate(OpPut, rel, func() error { return f.Store.Put(ctx, rel, r, mode, mtime) })
+	return f.mutate(store.OpPut, rel, func() error { return f.Store.Put(ctx, rel, r, mode, mtime) })
 }
 
 func (f *Faulty) Mkdir(ctx context.Context, rel string, mode fs.FileMode) error {
-	return f.mutate(OpMkdir, rel, func() error { return f.Store.Mkdir(ctx, rel, mode) })
+	return f.mutate(store.OpMkdir, rel, func() error { return f.Store.Mkdir(ctx, rel, mode) })
 }
 
 func (f *Faulty) Symlink(ctx context.Context, target, rel string) error {
-	return f.mutate(OpSymlink, rel, func() error { return f.Store.Symlink(ctx, target, rel) })
+	return f.mutate(store.OpSymlink, rel, func() error { return f.Store.Symlink(ctx, target, rel) })
 }
 
 func (f *Faulty) Remove(ctx context.Context, rel string) error {
-	return f.mutate(OpRemove, rel, func() error { return f.Store.Remove(ctx, rel) })
+	return f.mutate(store.OpRemove, rel, func() error { return f.Store.Remove(ctx, rel) })
 }
 
 func (f *Faulty) SetTimes(ctx context.Context, rel string, mtime time.Time) error {
-	return f.mutate(OpSetTimes, rel, func() error { return f.Store.SetTimes(ctx, rel, mtime) })
+	return f.mutate(store.OpSetTimes, rel, func() error { return f.Store.SetTimes(ctx, rel, mtime) })
 }
 
 // CleanTemp can be failed but is not counted: it repairs, it does not apply a change.
 func (f *Faulty) CleanTemp(ctx context.Context) (int, error) {
-	if err := f.admit(OpCleanTemp, "", false); err != nil {
+	if err := f.admit(store.OpCleanTemp, "", false); err != nil {
 		return 0, err
 	}
 	return f.Store.CleanTemp(ctx)
+}
+
+// OpenFolder implements store.FolderOpener. Opening the folder reads nothing
+// and is not an operation of its own: each Open in it is admitted like Open.
+func (f *Faulty) OpenFolder(ctx context.Context, rel string) (store.Folder, error) {
+	in, err := store.OpenFolder(ctx, f.Store, rel)
+	if err != nil {
+		return nil, err
+	}
+	return &faultyFolder{Folder: in, f: f, rel: rel}, nil
+}
+
+// faultyFolder is a folder held open through a Faulty.
+type faultyFolder struct {
+	store.Folder
+	f   *Faulty
+	rel string
+}
+
+// Open admits the Open of name as an Open of its full path, as a download
+// that opens it by that path would be admitted.
+func (ff *faultyFolder) Open(ctx context.Context, name string) (io.ReadCloser, store.Info, error) {
+	rel := name
+	if ff.rel != "" {
+		rel = ff.rel + "/" + name
+	}
+	if err := ff.f.admit(store.OpOpen, rel, false); err != nil {
+		return nil, store.Info{}, err
+	}
+	return ff.Folder.Open(ctx, name)
 }

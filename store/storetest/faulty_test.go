@@ -1,4 +1,4 @@
-package store
+package storetest
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"roamfs/store"
 )
 
 var errBoom = errors.New("boom: connection lost")
@@ -40,15 +42,15 @@ func TestFaultyFailAfter(t *testing.T) {
 
 	// Everything fails now, reads included, and nothing reaches the store.
 	errs := map[string]error{}
-	errs[OpPut] = f.Put(ctx, "a/g", strings.NewReader("x"), 0o644, mtime1)
-	errs[OpMkdir] = f.Mkdir(ctx, "b", 0o755)
-	errs[OpSymlink] = f.Symlink(ctx, "x", "c")
-	errs[OpRemove] = f.Remove(ctx, "a/f")
-	errs[OpSetTimes] = f.SetTimes(ctx, "a/f", mtime2)
-	_, errs[OpStat] = f.Stat(ctx, "a/f")
-	_, _, errs[OpOpen] = f.Open(ctx, "a/f")
-	errs[OpWalk] = f.Walk(ctx, "", func(Info) error { return nil })
-	_, errs[OpCleanTemp] = f.CleanTemp(ctx)
+	errs[store.OpPut] = f.Put(ctx, "a/g", strings.NewReader("x"), 0o644, mtime1)
+	errs[store.OpMkdir] = f.Mkdir(ctx, "b", 0o755)
+	errs[store.OpSymlink] = f.Symlink(ctx, "x", "c")
+	errs[store.OpRemove] = f.Remove(ctx, "a/f")
+	errs[store.OpSetTimes] = f.SetTimes(ctx, "a/f", mtime2)
+	_, errs[store.OpStat] = f.Stat(ctx, "a/f")
+	_, _, errs[store.OpOpen] = f.Open(ctx, "a/f")
+	errs[store.OpWalk] = f.Walk(ctx, "", func(store.Info) error { return nil })
+	_, errs[store.OpCleanTemp] = f.CleanTemp(ctx)
 	for op, err := range errs {
 		if !errors.Is(err, errBoom) || !strings.Contains(err.Error(), op) {
 			t.Errorf("%s after the limit = %v, want boom naming the operation", op, err)
@@ -73,14 +75,14 @@ func TestFaultyFailOn(t *testing.T) {
 	var seen []string
 	f.FailOn(func(op, rel string) error {
 		seen = append(seen, op+" "+rel)
-		if op == OpPut && rel == "NTUSER.DAT" {
+		if op == store.OpPut && rel == "NTUSER.DAT" {
 			return fs.ErrPermission
 		}
 		return nil
 	})
 	put(t, f, "other", "x")
 	err := f.Put(ctx, "NTUSER.DAT", strings.NewReader("hive"), 0o600, mtime1)
-	if !errors.Is(err, fs.ErrPermission) || !IsPermanent(err) {
+	if !errors.Is(err, fs.ErrPermission) || !store.IsPermanent(err) {
 		t.Errorf("targeted Put = %v, want ErrPermission", err)
 	}
 	if _, err := f.Stat(ctx, "NTUSER.DAT"); !errors.Is(err, fs.ErrNotExist) {
