@@ -1,4 +1,4 @@
-// Package policy holds roamfs' settings: the Windows Group Policy values that
+// Package policy is roamfs' configuration: the Windows Group Policy values that
 // steer roaming profiles (same names, so an administrator's knowledge carries
 // over), a few roamfs-only keys in the same style, their defaults, and the
 // parser for the YAML policy file given with --policy on Linux.

@@ -1,4 +1,4 @@
-// Package test holds roamfs' end-to-end tests: they build cmd/roamfs once and
+// Package test is roamfs' end-to-end suite: its tests build cmd/roamfs once and
 // drive the binary the way an administrator's scripts do, through real FUSE
 // mounts and real server directories.
 //

@@ -1,8 +1,8 @@
-// Package winevent puts roamfs' log events into the Windows Event Log: the
-// Application log, source "roamfs", with message resources generated from the
-// one event table (event.All) the Linux log uses too, so Event Viewer
-// shows each event's text instead of "The description for Event ID … cannot
-// be found".
+// Package winevent is roamfs' Windows Event Log writer: it puts the log
+// events into the Application log, source "roamfs", with message resources
+// generated from the one event table (event.All) the Linux log uses too, so
+// Event Viewer shows each event's text instead of "The description for Event
+// ID … cannot be found".
 //
 // Almost everything here is portable and tested on Linux: the message table
 // resource (encoder and decoder), the FormatMessage escaping, the Message

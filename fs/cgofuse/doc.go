@@ -1,7 +1,8 @@
-// Package cgofuse serves an overlay.Profile through cgofuse: WinFsp on
-// Windows, where it builds without cgo (WinFsp is loaded at run time), and
-// libfuse 3 on Linux (cgo, -tags fuse3), where the same code is tested on every
-// CI run through the fs/fstest conformance suite.
+// Package cgofuse is roamfs' Windows FUSE front end: it serves an
+// overlay.Profile through cgofuse, over WinFsp on Windows, where it builds
+// without cgo (WinFsp is loaded at run time), and over libfuse 3 on Linux (cgo,
+// -tags fuse3), where the same code is tested on every CI run through the
+// fs/fstest conformance suite.
 //
 // Like fs/gofuse it is a thin adapter: cgofuse names files by path
 // ("/Documents/a.txt"), the adapter strips the leading slash and calls the

@@ -1,5 +1,6 @@
-// Package mountinfo reads Linux's /proc/self/mountinfo: the CLI finds a
-// session by its mount, the tests and the benchmark check what is mounted.
+// Package mountinfo is the reader of Linux's /proc/self/mountinfo: the CLI
+// finds a session by its mount, the tests and the benchmark check what is
+// mounted.
 package mountinfo
 
 import (

@@ -1,6 +1,6 @@
-// Package storetest holds test doubles for the server copy (store.Store),
-// kept out of the product build: Faulty, a decorator that fails operations on
-// demand, for the reliability tests.
+// Package storetest is the test kit for code that uses the server copy
+// (store.Store), kept out of the product build: Faulty, a decorator that fails
+// operations on demand, for the reliability tests.
 package storetest
 
 import (

@@ -1,6 +1,7 @@
-// Package rsrc makes the generated files that carry roamfs' event messages
-// into roamfs.exe: the COFF objects (.syso) the Go linker links into the
-// Windows build of cmd/roamfs, and the Message Compiler source beside them.
+// Package rsrc is the builder of the generated files that carry roamfs'
+// event messages into roamfs.exe: the COFF objects (.syso) the Go linker
+// links into the Windows build of cmd/roamfs, and the Message Compiler source
+// beside them.
 // It is kept apart from winevent so roamfs itself never links winres.
 package rsrc
 
