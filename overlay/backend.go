@@ -15,9 +15,8 @@ import "os"
 // along it, the portable one follows only symlinks that stay inside the root.
 // Errors are or wrap the OS's own (*os.PathError, syscall.Errno), so
 // errors.Is(err, fs.ErrNotExist) and the front ends' errno translation work
-// on them. What a backend cannot do
-// answers notSupported (ENOTSUP, errors.ErrUnsupported), never a silent
-// no-op. The lower-case methods neither journal nor check the space: the
+// on them. What a backend cannot do answers ENOTSUP (which errors.Is also
+// reports as errors.ErrUnsupported), never a silent no-op. The lower-case methods neither journal nor check the space: the
 // shared upper-case callers do that around them (entry_journal.go,
 // handle_journal.go, setattr_journal.go).
 type backend interface {

@@ -120,9 +120,3 @@ func journalErrno(err error) syscall.Errno {
 func accessWrites(flags int) bool {
 	return flags&(os.O_WRONLY|os.O_RDWR) != 0
 }
-
-// notSupported is the answer of a backend to an operation it cannot do:
-// ENOTSUP, which errors.Is also reports as errors.ErrUnsupported.
-func notSupported(op, rel string) error {
-	return fmt.Errorf("%s %s: %w", op, rel, syscall.ENOTSUP)
-}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"go.uber.org/zap"
 
@@ -61,4 +62,10 @@ func (p *Profile) chown(rel string, o *Owner) error {
 		return nil
 	}
 	return p.dir.Lchown(name(rel), int(o.UID), int(o.GID))
+}
+
+// notSupported is this backend's answer to an operation os.Root cannot do:
+// ENOTSUP, which errors.Is also reports as errors.ErrUnsupported.
+func notSupported(op, rel string) error {
+	return fmt.Errorf("%s %s: %w", op, rel, syscall.ENOTSUP)
 }

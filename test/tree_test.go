@@ -174,14 +174,3 @@ func requireSameTree(t *testing.T, what string, got, want tree, cmp func(rel str
 // serverSkip leaves out roamfs' own metadata in a server copy; its temporary
 // files are not skipped, since none may be left after a successful sync.
 func serverSkip(rel string) bool { return rel == ".roamfs-profile.json" }
-
-// sub returns the part of tr under dir, relative to it.
-func (tr tree) sub(dir string) tree {
-	out := tree{}
-	for p, e := range tr {
-		if rest, ok := strings.CutPrefix(p, dir+"/"); ok {
-			out[rest] = e
-		}
-	}
-	return out
-}

@@ -71,7 +71,7 @@ func skipStringFormat(def string, i int) (int, error) {
 	}
 	end := strings.IndexByte(def[i+1:], '!')
 	if end < 0 {
-		return 0, fmt.Errorf("unterminated !format!")
+		return 0, fmt.Errorf("an insert's !format! is not closed at %q", def[i:])
 	}
 	switch f := def[i+1 : i+1+end]; f {
 	case "s", "ls", "ws", "S":

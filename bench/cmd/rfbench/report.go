@@ -223,13 +223,12 @@ func (r *report) meta(m *metaResult) {
 		return s
 	}
 	recs := map[string]sample{}
-	var logoff, rss sample
+	var logoff sample
 	for _, x := range m.Runs[tRoamfs] {
 		for op, n := range x.Records {
 			recs[op] = append(recs[op], float64(n))
 		}
 		logoff = append(logoff, x.Logoff)
-		rss = append(rss, float64(x.PeakRSS))
 	}
 	createRecs := (recs["create"].median() + recs["write"].median()) / float64(m.Files)
 	why := func(row int, v float64) string {
