@@ -10,8 +10,9 @@
 // Two backends reach the cache, with one API and one set of journaling rules,
 // in the files without a build constraint (journaling.go, handle_journal.go,
 // entry_journal.go, setattr_journal.go, hivegate.go, space.go, storedpath.go,
-// attr.go). A backend supplies what the interfaces backend and backendHandle
-// in backend.go list, with their contract, and pins that at compile time:
+// attr.go, diskfull_*.go). A backend supplies what the interfaces backend and
+// backendHandle in backend.go list, with their contract, and pins that at
+// compile time:
 //
 //   - Linux (linux && !roamfs_portable): every operation resolves paths relative
 //     to a directory file descriptor opened beneath the cache root with
