@@ -8,7 +8,7 @@
 // profile rules.
 //
 // Two backends reach the cache, with one API and one set of journaling rules,
-// in the files without a build constraint (journaling.go, handle_journal.go,
+// in the files named for neither backend (journaling.go, handle_journal.go,
 // entry_journal.go, setattr_journal.go, hivegate.go, space.go, storedpath.go,
 // attr.go, diskfull_*.go). A backend supplies what the interfaces backend and
 // backendHandle in backend.go list, with their contract, and pins that at
