@@ -16,7 +16,8 @@ import (
 
 // Session is one logon → logoff on this machine: the daemon's whole life.
 //
-// Lock order: jmu before mu; hiveStream.mu is taken under neither.
+// Lock order: jmu (held for reading by control requests) before
+// hiveStream.mu; mu is taken alone.
 type Session struct {
 	cfg  Config
 	id   string
