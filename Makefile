@@ -1,7 +1,7 @@
 # roamfs — see README.md. `make demo` and `make test` do everything on a fresh machine.
 GO      ?= go
 BIN     := bin/roamfs
-PKGS    := ./journal/ ./policy/ ./store/ ./syncer/ ./overlay/ ./fs/... ./cachedir/ ./cmd/... ./service/ ./winevent/... ./internal/... ./event/
+PKGS    := ./journal/ ./policy/ ./store/ ./syncer/ ./overlay/ ./fs/... ./cachedir/ ./cmd/... ./service/ ./winevent/... ./internal/... ./event/ ./session/
 SHARED  ?= ../shared
 
 .PHONY: build test unit cgofuse cgofuse-portable windows e2e contract demo bench bench-quick bench-micro lint fuzz fuzz-short clean
@@ -88,7 +88,7 @@ windows:
 	GOOS=windows GOARCH=amd64 $(GO) vet ./overlay/
 	GOOS=windows GOARCH=arm64 $(GO) vet ./fs/cgofuse/
 	GOOS=windows $(GO) vet ./journal/ ./policy/ ./store/ ./syncer/ ./cachedir/
-	GOOS=windows GOARCH=amd64 $(GO) vet ./cmd/roamfs/ ./service/
+	GOOS=windows GOARCH=amd64 $(GO) vet ./cmd/roamfs/ ./service/ ./session/
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/roamfs/
 	GOOS=windows GOARCH=amd64 $(GO) vet ./winevent/...
 

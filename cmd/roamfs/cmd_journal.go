@@ -1,18 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"roamfs/cachedir"
 	"roamfs/journal"
+	"roamfs/session"
 )
 
 func newJournalCmd() *cobra.Command {
@@ -50,52 +49,23 @@ func newJournalCmd() *cobra.Command {
 
 // readJournal asks the running session, or reads the journal itself when no
 // session runs on this cache.
-func readJournal(l cachedir.Layout, all bool) ([]journalEntry, error) {
+func readJournal(l cachedir.Layout, all bool) ([]session.JournalEntry, error) {
 	if !l.Exists() {
 		return nil, usageError{fmt.Errorf("%s is not a roamfs cache (no state directory)", l.Dir)}
 	}
-	var lines io.Reader
-	q := "/journal"
-	if all {
-		q += "?all=1"
+	entries, err := session.Ask(l, func(c *session.Client) ([]session.JournalEntry, error) { return c.Journal(all) })
+	if !errors.Is(err, session.ErrNoSession) {
+		return entries, err
 	}
-	if body, err := query(l, "GET", q); err == nil {
-		defer body.Close()
-		lines = body
-	} else if !errors.Is(err, errNoDaemon) {
-		return nil, err
-	} else {
-		j, err := journal.Open(l.Journal(), journal.Options{})
-		if err != nil {
-			return nil, explainLocked(l, err)
-		}
-		defer j.Close()
-		var b strings.Builder
-		if err := writeJournalJSON(&b, j, all); err != nil {
-			return nil, fmt.Errorf("read journal: %w", err)
-		}
-		lines = strings.NewReader(b.String())
+	j, err := journal.Open(l.Journal(), journal.Options{})
+	if err != nil {
+		return nil, session.ExplainLocked(l, err)
 	}
-	var out []journalEntry
-	sc := bufio.NewScanner(lines)
-	sc.Buffer(make([]byte, 1<<16), 1<<20)
-	for sc.Scan() {
-		var e struct {
-			journalEntry
-			Error string `json:"error"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			return nil, fmt.Errorf("read journal: %w", err)
-		}
-		if e.Error != "" {
-			return nil, fmt.Errorf("read journal: %s", e.Error)
-		}
-		out = append(out, e.journalEntry)
-	}
-	return out, sc.Err()
+	defer j.Close()
+	return session.JournalEntries(j, all)
 }
 
-func printJournalTable(w io.Writer, entries []journalEntry) {
+func printJournalTable(w io.Writer, entries []session.JournalEntry) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SEQ\tTIME\tSESSION\tOP\tPATH\tSIZE\tSYNCED")
 	for _, e := range entries {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"roamfs/cachedir"
+	"roamfs/session"
 	"roamfs/syncer"
 )
 
@@ -67,79 +68,57 @@ func sessionOf(mnt string) (string, cachedir.Layout, error) {
 
 // logoffPlan asks the session for its logoff plan, or plans from the cache when
 // the daemon is gone.
-func logoffPlan(mnt string) ([]planEntry, error) {
+func logoffPlan(mnt string) ([]session.PlanEntry, error) {
 	_, l, err := sessionOf(mnt)
 	if err != nil {
 		return nil, err
 	}
-	c, err := dialSession(l)
-	if errors.Is(err, errNoDaemon) {
+	c, err := session.Dial(l)
+	if errors.Is(err, session.ErrNoSession) {
 		o, err := openOffline(l, "", "", false)
 		if err != nil {
 			return nil, err
 		}
-		defer o.close()
-		plan, err := o.sy.PlanLogoff(context.Background())
+		defer o.Close()
+		plan, err := o.Syncer().PlanLogoff(context.Background())
 		if err != nil {
 			return nil, err
 		}
-		return planEntries(plan), nil
+		return session.PlanEntries(plan), nil
 	}
-	body, err := c.do("GET", "/plan")
-	if err != nil {
-		return nil, err
-	}
-	defer body.Close()
-	var entries []planEntry
-	return entries, json.NewDecoder(body).Decode(&entries)
+	return c.Plan()
 }
 
-func logoff(mnt string, allowMassDelete bool) (logoffReply, error) {
+func logoff(mnt string, allowMassDelete bool) (session.Reply, error) {
 	abs, l, err := sessionOf(mnt)
 	if err != nil {
-		return logoffReply{}, err
+		return session.Reply{}, err
 	}
-	c, err := dialSession(l)
-	if errors.Is(err, errNoDaemon) {
+	c, err := session.Dial(l)
+	if errors.Is(err, session.ErrNoSession) {
 		return logoffDead(l, abs, allowMassDelete)
 	}
-	q := "/logoff"
-	if allowMassDelete {
-		q += "?allow_mass_delete=1"
-	}
-	body, err := c.do("POST", q)
-	if err != nil {
-		return logoffReply{}, err
-	}
-	defer body.Close()
-	var reply logoffReply
-	if err := json.NewDecoder(body).Decode(&reply); err != nil {
-		return reply, fmt.Errorf("session daemon gave no result: %w; run `roamfs status --cache %s`", err, l.Dir)
-	}
-	if reply.Code != ExitOK {
-		return reply, codedError{reply.Code, errors.New(reply.Error)}
-	}
-	return reply, nil
+	return c.Logoff(allowMassDelete)
 }
 
 // logoffDead handles a mount whose daemon was killed: detach the dead mount and
 // run the sync from this process.
-func logoffDead(l cachedir.Layout, mnt string, allowMassDelete bool) (logoffReply, error) {
+func logoffDead(l cachedir.Layout, mnt string, allowMassDelete bool) (session.Reply, error) {
 	if err := detachDeadMount(mnt); err != nil {
-		return logoffReply{}, fmt.Errorf("detach dead mount %s: %w", mnt, err)
+		return session.Reply{}, fmt.Errorf("detach dead mount %s: %w", mnt, err)
 	}
 	o, err := openOffline(l, "", "", false)
 	if err != nil {
-		return logoffReply{}, err
+		return session.Reply{}, err
 	}
-	defer o.close()
-	o.sy.AllowMassDelete(allowMassDelete)
-	res, err := o.sync(context.Background(), o.sy.Logoff)
-	o.layout.UpdateStatus(func(st *cachedir.Status) { st.Loaded = false })
+	defer o.Close()
+	o.Syncer().AllowMassDelete(allowMassDelete)
+	res, err := o.Sync(context.Background(), o.Syncer().Logoff)
+	l.UpdateStatus(func(st *cachedir.Status) { st.Loaded = false })
 	if err == nil {
 		forgetDeadMount(mnt)
 	}
-	return logoffReply{Result: &res}, err
+	return session.Reply{Result: &res}, err
 }
 
 // printQuota is what a logoff refused for size shows: the message, the size

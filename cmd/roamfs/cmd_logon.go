@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"roamfs/cachedir"
+	"roamfs/session"
 )
 
 type logonFlags struct {
@@ -50,8 +51,15 @@ The filesystem is then served by a background process until logoff or umount.`,
 	return c
 }
 
-func (f *logonFlags) validate(mnt string) (sessionConfig, error) {
-	var cfg sessionConfig
+// logonConfig is a checked `roamfs logon`: the session's configuration and
+// the user it runs for.
+type logonConfig struct {
+	session.Config
+	user profileUser
+}
+
+func (f *logonFlags) validate(mnt string) (logonConfig, error) {
+	var cfg logonConfig
 	for _, n := range []string{"server", "cache"} {
 		if v, _ := map[string]string{"server": f.server, "cache": f.cache}[n]; v == "" {
 			return cfg, usageError{fmt.Errorf("logon: --%s is required", n)}
@@ -67,25 +75,28 @@ func (f *logonFlags) validate(mnt string) (sessionConfig, error) {
 		return cfg, usageError{fmt.Errorf("logon: %w; nothing was mounted", err)}
 	}
 	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
-	cfg = sessionConfig{server: abs(f.server), mountpoint: abs(mnt), pol: pol, debug: f.debug, user: u}
+	cfg = logonConfig{user: u, Config: session.Config{
+		Server: abs(f.server), Mountpoint: abs(mnt), Policy: pol, Debug: f.debug,
+		User: session.User{Name: u.Name, Owner: u.owner()},
+	}}
 	if !pol.CompatibleRUPSecurity {
-		if err := checkServerOwner(cfg.server, u); err != nil {
+		if err := checkServerOwner(cfg.Server, u); err != nil {
 			return cfg, err
 		}
 	}
 	if f.policy != "" {
-		cfg.policyFile = abs(f.policy)
+		cfg.PolicyFile = abs(f.policy)
 	}
-	if cfg.layout, err = cachedir.New(f.cache); err != nil {
+	if cfg.Layout, err = cachedir.New(f.cache); err != nil {
 		return cfg, usageError{err}
 	}
-	if err := checkMountPoint(cfg.mountpoint); err != nil {
+	if err := checkMountPoint(cfg.Mountpoint); err != nil {
 		return cfg, usageError{fmt.Errorf("logon: %w", err)}
 	}
-	if src, ok := mountSource(cfg.mountpoint); ok {
-		return cfg, codedError{ExitFailure, fmt.Errorf("logon: %s is already mounted (%s); log that session off first", cfg.mountpoint, src)}
+	if src, ok := mountSource(cfg.Mountpoint); ok {
+		return cfg, codedError{ExitFailure, fmt.Errorf("logon: %s is already mounted (%s); log that session off first", cfg.Mountpoint, src)}
 	}
-	if err := secureCache(cfg.layout, u); err != nil {
+	if err := secureCache(cfg.Layout, u); err != nil {
 		return cfg, err
 	}
 	return cfg, nil
@@ -102,7 +113,7 @@ func runLogon(c *cobra.Command, f logonFlags, mnt string) error {
 	notify := func(err error) {
 		if f.readyFd == 0 {
 			if err == nil {
-				fmt.Fprintf(c.OutOrStdout(), "profile mounted at %s\n", cfg.mountpoint)
+				fmt.Fprintf(c.OutOrStdout(), "profile mounted at %s\n", cfg.Mountpoint)
 			}
 			return
 		}
@@ -114,8 +125,7 @@ func runLogon(c *cobra.Command, f logonFlags, mnt string) error {
 		json.NewEncoder(w).Encode(msg)
 		w.Close()
 	}
-	err = runSession(cfg, notify)
-	return err
+	return runSession(cfg, notify)
 }
 
 type readyMsg struct {
@@ -124,52 +134,31 @@ type readyMsg struct {
 	Error string `json:"error,omitempty"`
 }
 
-// runSession is the daemon: logon, serve, logoff. notify reports readiness (or
-// the reason there is none) exactly once.
-func runSession(cfg sessionConfig, notify func(error)) error {
-	ctx := context.Background()
+// runSession is the daemon: the session's whole life (session.Run), logged
+// to the cache's log file and served through this platform's front end.
+// notify reports readiness (or the reason there is none) exactly once.
+func runSession(cfg logonConfig, notify func(error)) error {
 	// The daemon lives for a whole session beside the user's programs; a soft
 	// memory limit keeps badger's and the GC's headroom under 100 MB RSS.
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(64 << 20)
 	}
-	s, err := openSession(cfg)
+	fail := func(err error) error { notify(err); return err }
+	if err := cfg.Layout.Create(); err != nil {
+		return fail(err)
+	}
+	log, err := newFileLogger(cfg.Layout.LogFile(), cfg.Debug)
 	if err != nil {
-		notify(err)
-		return err
+		return fail(fmt.Errorf("open log: %w", err))
 	}
-	if err := s.logon(ctx); err != nil {
-		if s.srv != nil {
-			s.srv.Unmount()
-		}
-		s.close()
-		notify(err)
-		return err
-	}
-	ctl, err := s.startControl()
-	if err != nil {
-		s.srv.Unmount()
-		s.close()
-		notify(err)
-		return err
-	}
-	notify(nil)
-	reply, err := s.serve(ctx)
-	// The journal is closed before `roamfs logoff` hears the outcome, so a
-	// command run right after it can open the cache.
-	s.close()
-	if err == nil && cfg.pol.DeleteRoamingCache {
-		s.dropCache()
-	}
-	s.reply(reply)
-	stopControl(ctl)
-	return err
+	cfg.Log, cfg.Mount = log, mountProfile
+	return session.Run(context.Background(), cfg.Config, notify)
 }
 
 // startDaemon re-runs this logon in a new session in the background and waits
 // for the child to say the mount is ready, or why it is not: readiness is a
 // message on a pipe, never a guess made by sleeping.
-func startDaemon(c *cobra.Command, f logonFlags, cfg sessionConfig) error {
+func startDaemon(c *cobra.Command, f logonFlags, cfg logonConfig) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -179,20 +168,20 @@ func startDaemon(c *cobra.Command, f logonFlags, cfg sessionConfig) error {
 		return err
 	}
 	cmd := exec.Command(exe)
-	args := []string{"logon", "--foreground", "--ready-fd", passReady(cmd, w), "--server", cfg.server, "--cache", cfg.layout.Dir}
-	if cfg.policyFile != "" {
-		args = append(args, "--policy", cfg.policyFile)
+	args := []string{"logon", "--foreground", "--ready-fd", passReady(cmd, w), "--server", cfg.Server, "--cache", cfg.Layout.Dir}
+	if cfg.PolicyFile != "" {
+		args = append(args, "--policy", cfg.PolicyFile)
 	}
 	if f.debug {
 		args = append(args, "--debug")
 	}
 	args = append(args, "--user", cfg.user.Name)
-	args = append(args, cfg.mountpoint)
+	args = append(args, cfg.Mountpoint)
 	cmd.Args = append(cmd.Args, args...)
-	if err := os.MkdirAll(cfg.layout.State(), 0o700); err != nil {
+	if err := os.MkdirAll(cfg.Layout.State(), 0o700); err != nil {
 		return err
 	}
-	if out, err := os.OpenFile(cfg.layout.LogFile(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err == nil {
+	if out, err := os.OpenFile(cfg.Layout.LogFile(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err == nil {
 		cmd.Stdout, cmd.Stderr = out, out // panics land in the log too
 		defer out.Close()
 	}
@@ -205,7 +194,7 @@ func startDaemon(c *cobra.Command, f logonFlags, cfg sessionConfig) error {
 		var m readyMsg
 		line, err := bufio.NewReader(r).ReadBytes('\n')
 		if err != nil || json.Unmarshal(line, &m) != nil {
-			m = readyMsg{Code: ExitFailure, Error: "the daemon exited before the mount was ready; see " + cfg.layout.LogFile()}
+			m = readyMsg{Code: ExitFailure, Error: "the daemon exited before the mount was ready; see " + cfg.Layout.LogFile()}
 		}
 		got <- m
 	}()
@@ -215,11 +204,11 @@ func startDaemon(c *cobra.Command, f logonFlags, cfg sessionConfig) error {
 			cmd.Wait()
 			return codedError{m.Code, errors.New(m.Error)}
 		}
-		fmt.Fprintf(c.OutOrStdout(), "profile mounted at %s (daemon pid %s)\n", cfg.mountpoint, strconv.Itoa(cmd.Process.Pid))
+		fmt.Fprintf(c.OutOrStdout(), "profile mounted at %s (daemon pid %s)\n", cfg.Mountpoint, strconv.Itoa(cmd.Process.Pid))
 		cmd.Process.Release()
 		return nil
 	case <-time.After(f.timeout):
 		stopDaemon(cmd.Process)
-		return fmt.Errorf("logon: the mount was not ready after %s; see %s", f.timeout, cfg.layout.LogFile())
+		return fmt.Errorf("logon: the mount was not ready after %s; see %s", f.timeout, cfg.Layout.LogFile())
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"roamfs/cachedir"
 	"roamfs/journal"
+	"roamfs/session"
 	"roamfs/syncer"
 )
 
@@ -46,12 +47,8 @@ func readStatus(l cachedir.Layout) (cachedir.Status, error) {
 	if !l.Exists() {
 		return cachedir.Status{}, usageError{fmt.Errorf("%s is not a roamfs cache (no state directory)", l.Dir)}
 	}
-	if body, err := query(l, "GET", "/status"); err == nil {
-		defer body.Close()
-		var st cachedir.Status
-		return st, json.NewDecoder(body).Decode(&st)
-	} else if !errors.Is(err, errNoDaemon) {
-		return cachedir.Status{}, err
+	if st, err := session.Ask(l, (*session.Client).Status); !errors.Is(err, session.ErrNoSession) {
+		return st, err
 	}
 	st, err := l.ReadStatus()
 	if err != nil {
@@ -61,7 +58,7 @@ func readStatus(l cachedir.Layout) (cachedir.Status, error) {
 	st.Loaded = false
 	j, err := journal.Open(l.Journal(), journal.Options{})
 	if err != nil {
-		return st, explainLocked(l, err)
+		return st, session.ExplainLocked(l, err)
 	}
 	defer j.Close()
 	st.PendingChanges = j.PendingCount()
@@ -105,18 +102,4 @@ func printStatus(w io.Writer, st cachedir.Status) {
 	}
 	fmt.Fprintf(w, "LastSyncResult:    %s at %s: %d uploaded, %d deleted, %d kept, %d conflicts\n",
 		outcome, r.Time.Format(time.RFC3339), r.Uploaded, r.Deleted, r.Kept, r.Conflicts)
-}
-
-// addQuota fills the size against the limit, as the size limit counts it.
-func addQuota(st *cachedir.Status, sy *syncer.Syncer) {
-	q, err := sy.CheckQuota()
-	if err != nil {
-		return
-	}
-	size := (q.Size + 1023) / 1024
-	st.ProfileSizeKB = &size
-	if q.Enabled {
-		limit := q.Limit / 1024
-		st.MaxProfileSizeKB = &limit
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"roamfs/cachedir"
+	"roamfs/session"
 	"roamfs/syncer"
 )
 
@@ -30,19 +31,20 @@ cache's unsynced journal entries against the server copy with the logoff rules.`
 			if err != nil {
 				return err
 			}
-			defer o.close()
-			o.sy.AllowMassDelete(force)
-			o.sy.CleanServerTemps(context.Background())
-			run := o.sy.Logoff
+			defer o.Close()
+			sy := o.Syncer()
+			sy.AllowMassDelete(force)
+			sy.CleanServerTemps(context.Background())
+			run := sy.Logoff
 			if full {
 				st, _ := l.ReadStatus()
 				var loadTime time.Time
 				if st.LastDownloadTime != nil {
 					loadTime = *st.LastDownloadTime
 				}
-				run = func(ctx context.Context) (syncer.Result, error) { return o.sy.Full(ctx, loadTime) }
+				run = func(ctx context.Context) (syncer.Result, error) { return sy.Full(ctx, loadTime) }
 			}
-			res, err := o.sync(context.Background(), run)
+			res, err := o.Sync(context.Background(), run)
 			printResult(c, res, asJSON)
 			return err
 		},
@@ -56,20 +58,34 @@ cache's unsynced journal entries against the server copy with the logoff rules.`
 	return c
 }
 
-// sync replays the journal and records the outcome in the status file.
-func (o *offline) sync(ctx context.Context, run func(context.Context) (syncer.Result, error)) (syncer.Result, error) {
-	res, err := run(ctx)
-	raw, _ := json.Marshal(res)
-	uerr := o.layout.UpdateStatus(func(st *cachedir.Status) {
-		st.LastSyncResult = raw
-		if err == nil {
-			st.LastUploadTime = &res.Time
-		}
-	})
-	if err != nil {
-		return res, fmt.Errorf("sync failed: %w; every change is still in the journal: run `roamfs sync --cache %s` again", err, o.layout.Dir)
+// openOffline opens a cache without a mount, for the server copy and the
+// policy the flags name or, when they are empty, the last session's.
+func openOffline(l cachedir.Layout, server, policyFile string, full bool) (*session.Offline, error) {
+	if !l.Exists() {
+		return nil, usageError{fmt.Errorf("%s is not a roamfs cache (no state directory)", l.Dir)}
 	}
-	return res, uerr
+	st, err := l.ReadStatus()
+	if err != nil {
+		return nil, err
+	}
+	if server == "" {
+		server = st.RoamingPath
+	}
+	if server == "" {
+		return nil, usageError{fmt.Errorf("the cache %s does not say which server copy it belongs to; give --server", l.Dir)}
+	}
+	if policyFile == "" {
+		policyFile = st.PolicyFile
+	}
+	pol, err := loadPolicy(policyFile, "")
+	if err != nil {
+		return nil, err
+	}
+	log, err := newFileLogger(l.LogFile(), false)
+	if err != nil {
+		return nil, err
+	}
+	return session.OpenOffline(session.OfflineConfig{Layout: l, Server: server, Policy: pol, Log: log, Full: full})
 }
 
 func printResult(c *cobra.Command, res syncer.Result, asJSON bool) {

@@ -5,6 +5,7 @@ import (
 
 	"roamfs/journal"
 	"roamfs/policy"
+	"roamfs/session"
 )
 
 // Exit codes are a contract with administrators' scripts.
@@ -37,11 +38,16 @@ func exitCode(err error) int {
 	var ue usageError
 	var pe *policy.Error
 	var ce codedError
+	var le *session.LogoffError
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &ce):
 		return ce.code
+	case errors.As(err, &le) && le.Outcome == session.Refused:
+		return ExitRefused
+	case errors.As(err, &le):
+		return ExitFailure
 	case errors.As(err, &ue), errors.As(err, &pe):
 		return ExitUsage
 	case errors.Is(err, journal.ErrLocked):

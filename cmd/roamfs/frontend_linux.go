@@ -9,15 +9,21 @@ import (
 	"roamfs/cachedir"
 	"roamfs/fs/gofuse"
 	"roamfs/overlay"
+	"roamfs/session"
 )
 
 // mountProfile serves the profile through go-fuse. The FUSE source names the
 // cache, which is how `roamfs logoff MOUNTPOINT` finds the session.
-func mountProfile(mnt string, p *overlay.Profile, l cachedir.Layout, debug bool) (mounted, error) {
+// It is the session's MountFunc.
+func mountProfile(mnt string, p *overlay.Profile, l cachedir.Layout, debug bool) (session.Mounted, error) {
 	// The kernel has applied the caller's umask already; the daemon must not
 	// apply its own on top.
 	unix.Umask(0)
-	return gofuse.Mount(mnt, p, gofuse.Options{FsName: l.Dir, Debug: debug})
+	srv, err := gofuse.Mount(mnt, p, gofuse.Options{FsName: l.Dir, Debug: debug})
+	if err != nil {
+		return nil, err // not a nil *Server in a non-nil interface
+	}
+	return srv, nil
 }
 
 // checkMountPoint: FUSE mounts over an existing directory.

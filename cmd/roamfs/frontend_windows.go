@@ -8,12 +8,13 @@ import (
 	"roamfs/cachedir"
 	"roamfs/fs/cgofuse"
 	"roamfs/overlay"
+	"roamfs/session"
 )
 
 // mountProfile serves the profile through WinFsp. Windows has no mount table
 // naming the source, so the session records its mount in the machine's mount
-// list for `roamfs logoff MOUNTPOINT`.
-func mountProfile(mnt string, p *overlay.Profile, l cachedir.Layout, debug bool) (mounted, error) {
+// list for `roamfs logoff MOUNTPOINT`. It is the session's MountFunc.
+func mountProfile(mnt string, p *overlay.Profile, l cachedir.Layout, debug bool) (session.Mounted, error) {
 	h, err := cgofuse.Mount(mnt, p, cgofuse.Options{FsName: l.Dir, Debug: debug})
 	if err != nil {
 		return nil, err

@@ -6,26 +6,11 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"roamfs/syncer"
+	"roamfs/session"
 )
 
-// planEntry is one line of `roamfs logoff --dry-run --json`.
-type planEntry struct {
-	Path   string `json:"path"`
-	Intent string `json:"intent"`
-	Action string `json:"action"`
-	Rule   string `json:"rule"`
-}
-
-func planEntries(p *syncer.Plan) []planEntry {
-	out := make([]planEntry, 0, len(p.Steps))
-	for _, st := range p.Steps {
-		out = append(out, planEntry{Path: st.Path, Intent: st.Intent.String(), Action: st.Action.String(), Rule: st.Rule})
-	}
-	return out
-}
-
-func printPlan(w io.Writer, entries []planEntry, asJSON bool) {
+// printPlan is `roamfs logoff --dry-run`: one JSON object a step, or a table.
+func printPlan(w io.Writer, entries []session.PlanEntry, asJSON bool) {
 	if asJSON {
 		enc := json.NewEncoder(w)
 		for _, e := range entries {

@@ -1,19 +1,19 @@
-package main
+package session
 
 import (
 	"context"
 	"time"
 
-	"roamfs/event"
-
 	"go.uber.org/zap"
+
+	"roamfs/event"
 )
 
 // warnOverQuota is WarnUser: while the profile is over its size limit, a
 // warning event at once and again every WarnUserTimeout minutes (proquota's
 // balloon, here a log event an administrator can collect).
-func (s *session) warnOverQuota(ctx context.Context) {
-	pol := s.cfg.pol
+func (s *Session) warnOverQuota(ctx context.Context) {
+	pol := s.cfg.Policy
 	if !pol.EnableProfileQuota || !pol.WarnUser {
 		return
 	}

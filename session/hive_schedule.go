@@ -1,4 +1,4 @@
-package syncer
+package session
 
 import (
 	"math/rand/v2"

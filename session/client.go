@@ -1,0 +1,154 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"roamfs/cachedir"
+	"roamfs/syncer"
+)
+
+var (
+	// ErrNoSession: no session runs on the cache; the caller reads the cache
+	// itself.
+	ErrNoSession = errors.New("no running session")
+	// ErrEnding: the session is closing its journal; ask again (Ask does).
+	ErrEnding = errors.New("the session is ending")
+)
+
+// Client talks to the session running on a cache over its control socket.
+type Client struct {
+	layout cachedir.Layout
+	http   *http.Client
+}
+
+// Dial returns a client for the session on l, or ErrNoSession.
+func Dial(l cachedir.Layout) (*Client, error) {
+	sock := l.Socket()
+	conn, err := net.DialTimeout("unix", sock, 2*time.Second)
+	if err != nil {
+		return nil, ErrNoSession
+	}
+	conn.Close()
+	return &Client{layout: l, http: &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", sock)
+		},
+	}}}, nil
+}
+
+// Ask runs fn against the session on l, waiting out a session that is just
+// ending; ErrNoSession means the caller reads the cache itself.
+func Ask[T any](l cachedir.Layout, fn func(*Client) (T, error)) (T, error) {
+	var zero T
+	for range 100 {
+		c, err := Dial(l)
+		if err != nil {
+			return zero, ErrNoSession
+		}
+		v, err := fn(c)
+		if !errors.Is(err, ErrEnding) {
+			return v, err
+		}
+		time.Sleep(50 * time.Millisecond) // the daemon is closing its journal and exiting
+	}
+	return zero, fmt.Errorf("the session on %s is taking long to end; try again", l.Dir)
+}
+
+// Status is the status file as the running session completes it (pending
+// changes, size against the limit).
+func (c *Client) Status() (cachedir.Status, error) {
+	var st cachedir.Status
+	body, err := c.do("GET", pathStatus)
+	if err != nil {
+		return st, err
+	}
+	defer body.Close()
+	return st, json.NewDecoder(body).Decode(&st)
+}
+
+// Journal is the session's journal: the pending entries, or all of them.
+func (c *Client) Journal(all bool) ([]JournalEntry, error) {
+	q := pathJournal
+	if all {
+		q += "?all=1"
+	}
+	body, err := c.do("GET", q)
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	return readJournalLines(body)
+}
+
+// Plan is what a logoff now would do, step by step.
+func (c *Client) Plan() ([]PlanEntry, error) {
+	body, err := c.do("GET", pathPlan)
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	var entries []PlanEntry
+	return entries, json.NewDecoder(body).Decode(&entries)
+}
+
+// UploadHive asks for a background hive upload now (of the hives that
+// changed).
+func (c *Client) UploadHive() (syncer.HiveResult, error) {
+	var res syncer.HiveResult
+	body, err := c.do("POST", pathHiveUpload)
+	if err != nil {
+		return res, err
+	}
+	defer body.Close()
+	if err := json.NewDecoder(body).Decode(&res); err != nil {
+		return res, fmt.Errorf("session daemon: %w", err)
+	}
+	return res, nil
+}
+
+// Logoff asks the session to log off and waits for the sync. A logoff that
+// did not sync is a *LogoffError carrying its outcome, with the reply.
+func (c *Client) Logoff(allowMassDelete bool) (Reply, error) {
+	q := pathLogoff
+	if allowMassDelete {
+		q += "?allow_mass_delete=1"
+	}
+	body, err := c.do("POST", q)
+	if err != nil {
+		return Reply{}, err
+	}
+	defer body.Close()
+	var reply Reply
+	if err := json.NewDecoder(body).Decode(&reply); err != nil {
+		return reply, fmt.Errorf("session daemon gave no result: %w; run `roamfs status --cache %s`", err, c.layout.Dir)
+	}
+	return reply, reply.Err()
+}
+
+func (c *Client) do(method, path string) (io.ReadCloser, error) {
+	req, err := http.NewRequest(method, "http://roamfs"+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("ask the session daemon: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			return nil, ErrEnding
+		}
+		return nil, fmt.Errorf("session daemon: %s", b)
+	}
+	return resp.Body, nil
+}

@@ -1,0 +1,156 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"go.uber.org/zap"
+
+	"roamfs/cachedir"
+	"roamfs/journal"
+	"roamfs/policy"
+	"roamfs/store"
+	"roamfs/syncer"
+)
+
+// engine is what a sync runs on: the cache's journal and a syncer between the
+// cache's profile and the server copy. The session and the offline sync open
+// it here, once, so that they cannot drift apart: both retry the server copy
+// and log each retry, both give what they bring into the cache to the
+// profile's user.
+type engine struct {
+	log *zap.Logger
+	j   *journal.Journal
+	sy  *syncer.Syncer
+}
+
+type engineConfig struct {
+	layout  cachedir.Layout
+	server  string
+	pol     *policy.Policy
+	log     *zap.Logger
+	session string // tags the records the sync itself journals
+	user    User
+	open    StoreOpener // nil: a directory
+	// logon: a missing server folder is a new profile (created and given to
+	// the user) for a cache that has none, and a server copy that cannot be
+	// opened leaves a cached profile usable: Windows logs on with the cached
+	// copy too.
+	logon bool
+	// replaceDamaged moves an unusable journal aside and starts an empty one
+	// (`sync --full`, which needs no journal).
+	replaceDamaged bool
+}
+
+// openEngine opens the journal, the server copy and the syncer. It fails
+// fast, before anything is changed, and says what to do.
+func openEngine(c engineConfig) (*engine, error) {
+	if c.log == nil {
+		c.log = zap.NewNop()
+	}
+	j, err := journal.Open(c.layout.Journal(), journal.Options{Logger: c.log})
+	if err != nil && c.replaceDamaged && !errors.Is(err, journal.ErrLocked) {
+		j, err = replaceJournal(c.layout, c.log, err)
+	}
+	if err != nil {
+		return nil, ExplainLocked(c.layout, err)
+	}
+	srv, err := c.openServer()
+	if err != nil {
+		j.Close()
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	sy, err := syncer.New(syncer.Config{
+		ProfileDir: c.layout.Profile(), Journal: j, Store: srv, Policy: c.pol,
+		Log: c.log, Host: host, Session: c.session, Owner: c.user.Owner,
+	})
+	if err != nil {
+		j.Close()
+		return nil, err
+	}
+	return &engine{log: c.log, j: j, sy: sy}, nil
+}
+
+// openServer opens the server copy behind the retrying decorator.
+func (c engineConfig) openServer() (store.Store, error) {
+	open := c.open
+	if open == nil {
+		open = dirOpener(c.user)
+	}
+	cached := c.logon && cachedProfile(c.layout)
+	// A missing server folder is a new profile only for a cache that has
+	// none: otherwise the share is not there, and the cache is what we have.
+	st, err := open(c.server, c.logon && !cached)
+	switch {
+	case err != nil && cached:
+		return store.Unavailable{Path: c.server, Err: err}, nil // logon goes on with the cache
+	case err != nil && c.logon:
+		return nil, fmt.Errorf("%w; there is no cached copy of this profile to log on with", err)
+	case err != nil:
+		return nil, err
+	}
+	r := store.NewRetry(st)
+	r.OnRetry = func(op string, attempt int, err error) {
+		c.log.Warn("server operation failed; retrying", zap.String("op", op), zap.Int("attempt", attempt), zap.Error(err))
+	}
+	return r, nil
+}
+
+func (e *engine) close() {
+	e.sy.Close()
+	if err := e.j.Close(); err != nil {
+		e.log.Error("close journal", zap.Error(err))
+	}
+}
+
+// dirOpener opens a server copy that is a directory (a mounted share),
+// giving a folder it creates to the user, like the folder Windows creates
+// for a new roaming profile.
+func dirOpener(u User) StoreOpener {
+	return func(dir string, create bool) (store.Store, error) {
+		_, statErr := os.Stat(dir)
+		st, err := store.OpenDir(dir, create)
+		if err != nil {
+			return nil, fmt.Errorf("open server copy: %w", err)
+		}
+		if errors.Is(statErr, os.ErrNotExist) && u.Owner != nil {
+			if err := os.Chown(dir, u.Owner.UID, u.Owner.GID); err != nil {
+				st.Close()
+				return nil, fmt.Errorf("give the new server folder %s to %s: %w", dir, u.Name, err)
+			}
+		}
+		return st, nil
+	}
+}
+
+// cachedProfile reports whether the cache holds a profile to log on with.
+func cachedProfile(l cachedir.Layout) bool {
+	entries, err := os.ReadDir(l.Profile())
+	return err == nil && len(entries) > 0
+}
+
+// ExplainLocked turns a journal held by another process into a message
+// naming the running session.
+func ExplainLocked(l cachedir.Layout, err error) error {
+	if !errors.Is(err, journal.ErrLocked) {
+		return err
+	}
+	st, _ := l.ReadStatus()
+	return fmt.Errorf("cache %s is in use by a running session (pid %d, mounted at %s): log that session off first: %w",
+		l.Dir, st.PID, st.LocalPath, err)
+}
+
+// replaceJournal moves an unusable journal aside (kept for inspection, never
+// deleted) and starts an empty one; `sync --full` then reconciles by the
+// load-time rules, which need no journal.
+func replaceJournal(l cachedir.Layout, log *zap.Logger, cause error) (*journal.Journal, error) {
+	aside := fmt.Sprintf("%s.damaged-%s", l.Journal(), time.Now().UTC().Format("20060102T150405"))
+	if err := os.Rename(l.Journal(), aside); err != nil {
+		return nil, fmt.Errorf("journal unusable (%v) and cannot be moved aside: %w", cause, err)
+	}
+	log.Warn("journal unusable: moved aside, reconciling without it", zap.String("moved_to", aside), zap.Error(cause))
+	return journal.Open(l.Journal(), journal.Options{Logger: log})
+}
