@@ -18,6 +18,7 @@ import (
 	"roamfs/policy"
 	"roamfs/session"
 	"roamfs/store"
+	"roamfs/store/storetest"
 )
 
 // fakeMount is a MountFunc that mounts nothing: the test drives the overlay
@@ -83,7 +84,7 @@ type rig struct {
 	logs   *observer.ObservedLogs
 
 	mu     sync.Mutex
-	faulty *store.Faulty // the server copy the last session opened
+	faulty *storetest.Faulty // the server copy the last session opened
 }
 
 func newRig(t *testing.T) *rig {
@@ -106,14 +107,14 @@ func (r *rig) openStore(dir string, create bool) (store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := store.NewFaulty(d)
+	f := storetest.NewFaulty(d)
 	r.mu.Lock()
 	r.faulty = f
 	r.mu.Unlock()
 	return f, nil
 }
 
-func (r *rig) store() *store.Faulty {
+func (r *rig) store() *storetest.Faulty {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.faulty

@@ -65,7 +65,11 @@ func (h *hiveStream) close() {
 	h.once.Do(func() {
 		h.stop()
 		<-h.done
-		h.mu.Lock() // an upload asked for over the control socket
+		// An upload asked for over the control socket holds mu: taking it
+		// waits for that upload to end before the logoff sync begins.
+		h.mu.Lock()
+		//lint:ignore SA2001 the lock is taken only to wait for that upload
 		h.mu.Unlock()
+
 	})
 }
