@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"roamfs/event"
+	"roamfs/internal/winname"
 	"roamfs/journal"
 	"roamfs/store"
 )
@@ -220,7 +221,7 @@ func (s *Syncer) cleanHiveTemps(ctx context.Context, serverRel string) (int, err
 		if i.Kind == store.KindDir {
 			return fs.SkipDir
 		}
-		if m := hiveTempRe.FindStringSubmatch(path.Base(i.Path)); m != nil && strings.EqualFold(m[1], path.Base(serverRel)) {
+		if m := hiveTempRe.FindStringSubmatch(path.Base(i.Path)); m != nil && winname.Equal(m[1], path.Base(serverRel)) {
 			stale = append(stale, i.Path)
 		}
 		return nil
@@ -241,7 +242,7 @@ func (s *Syncer) localHiveName(h string) string {
 	entries, err := os.ReadDir(s.cfg.ProfileDir)
 	if err == nil {
 		for _, e := range entries {
-			if strings.EqualFold(e.Name(), h) {
+			if winname.Equal(e.Name(), h) {
 				return e.Name()
 			}
 		}

@@ -41,8 +41,8 @@ func (s *Syncer) PlanLogoff(ctx context.Context) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.names.reset()
-	s.lnames.reset()
+	s.names.Reset()
+	s.lnames.Reset()
 	cand := map[string]string{} // key → cache spelling
 	for _, p := range pd.spelling {
 		if err := s.expand(p, cand); err != nil {

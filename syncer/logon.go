@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"roamfs/event"
+	"roamfs/internal/winname"
 	"roamfs/journal"
 	"roamfs/store"
 )
@@ -258,7 +259,7 @@ const sparseLimit = 64 << 20
 // hold is never touched by its logoff.
 func (s *Syncer) refuseServerEntry(i store.Info) string {
 	if s.cfg.Policy.CaseInsensitive {
-		if why := WindowsNameProblem(path.Base(i.Path)); why != "" {
+		if why := winname.Problem(path.Base(i.Path)); why != "" {
 			return "a name Windows does not allow: " + why
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"roamfs/internal/winname"
 	"roamfs/journal"
 	"roamfs/policy"
 	"roamfs/store"
@@ -35,11 +36,12 @@ type Syncer struct {
 	cfg    Config
 	local  *local
 	log    *zap.Logger
-	names  serverNames
-	lnames localNames
+	names  winname.Spellings // the server's spellings, for a logoff
+	lnames winname.Spellings // the cache's
 }
 
-// New opens the cache's profile directory for syncing.
+// New opens the cache's profile directory for syncing. The first New after an
+// upgrade re-keys the journal's bases to the current name identity.
 func New(cfg Config) (*Syncer, error) {
 	if cfg.Policy == nil {
 		cfg.Policy = policy.Default()
@@ -58,7 +60,12 @@ func New(cfg Config) (*Syncer, error) {
 		return nil, fmt.Errorf("open cache profile %s: %w", cfg.ProfileDir, err)
 	}
 	l.owner = cfg.Owner
-	return &Syncer{cfg: cfg, local: l, log: cfg.Log}, nil
+	s := &Syncer{cfg: cfg, local: l, log: cfg.Log}
+	if err := s.rekeyBases(); err != nil {
+		l.close()
+		return nil, fmt.Errorf("open journal bases: %w", err)
+	}
+	return s, nil
 }
 
 // AllowMassDelete lifts the MassDeletePercent guard for this syncer's runs.
