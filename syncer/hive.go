@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"roamfs/event"
+	"roamfs/internal/entry"
 	"roamfs/internal/winname"
 	"roamfs/journal"
 	"roamfs/store"
@@ -155,7 +156,7 @@ func (s *Syncer) backgroundHive(ctx context.Context, src HiveSource, spool, rel 
 	if err != nil {
 		return false, err
 	}
-	local := Version{Kind: KindFile, Size: fi.Size(), MTime: fi.ModTime(), Mode: uint32(fi.Mode().Perm())}
+	local := Version{Kind: KindFile, Size: fi.Size(), MTime: fi.ModTime(), Mode: entry.ToPOSIX(fi.Mode())}
 	st, err := s.hiveStep(ctx, rel)
 	if err != nil {
 		return false, err
@@ -206,7 +207,7 @@ func (s *Syncer) putHive(ctx context.Context, serverRel string, r fs.File, v Ver
 		s.log.Info("removed hive temporaries left by an interrupted upload", zap.Int("count", n))
 	}
 	tmp := fmt.Sprintf("%s.{%s}.tmp", path.Base(serverRel), strings.ToUpper(uuid.NewString()))
-	return s.cfg.Store.PutVia(ctx, serverRel, tmp, r, toFileMode(v.Mode), v.MTime)
+	return s.cfg.Store.PutVia(ctx, serverRel, tmp, r, entry.FromPOSIX(v.Mode), v.MTime)
 }
 
 var hiveTempRe = regexp.MustCompile(`(?i)^(.+)\.\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}\.tmp$`)
@@ -262,7 +263,7 @@ func (s *Syncer) uploadHive(ctx context.Context, src, dst string, _ Version) (Ve
 	if err != nil {
 		return Version{}, err
 	}
-	v := Version{Kind: KindFile, Size: fi.Size(), MTime: fi.ModTime(), Mode: uint32(fi.Mode().Perm())}
+	v := Version{Kind: KindFile, Size: fi.Size(), MTime: fi.ModTime(), Mode: entry.ToPOSIX(fi.Mode())}
 	if err := s.putHive(ctx, dst, f, v); err != nil {
 		return v, fmt.Errorf("upload hive %s: %w", dst, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"roamfs/event"
+	"roamfs/internal/entry"
 	"roamfs/journal"
 	"roamfs/store"
 )
@@ -241,7 +242,7 @@ func (s *Syncer) upload(ctx context.Context, src, dst string, server Version) (V
 	}
 	switch v.Kind {
 	case KindDir:
-		err = s.cfg.Store.Mkdir(ctx, dst, toFileMode(v.Mode))
+		err = s.cfg.Store.Mkdir(ctx, dst, entry.FromPOSIX(v.Mode))
 	case KindSymlink:
 		err = s.cfg.Store.Symlink(ctx, v.Target, dst)
 	case KindFile:
@@ -271,7 +272,7 @@ func (s *Syncer) putFile(ctx context.Context, src, dst string) (Version, error) 
 	if v.Kind != KindFile {
 		return v, fmt.Errorf("%s is no longer a regular file", src)
 	}
-	return v, s.cfg.Store.Put(ctx, dst, f, toFileMode(v.Mode), v.MTime)
+	return v, s.cfg.Store.Put(ctx, dst, f, entry.FromPOSIX(v.Mode), v.MTime)
 }
 
 // ensureParents creates missing parent directories on the server, with the
@@ -294,7 +295,7 @@ func (s *Syncer) ensureParents(ctx context.Context, rel string) error {
 	if mode == 0 {
 		mode = 0o700
 	}
-	if err := s.cfg.Store.Mkdir(ctx, dir, toFileMode(mode)); err != nil {
+	if err := s.cfg.Store.Mkdir(ctx, dir, entry.FromPOSIX(mode)); err != nil {
 		return fmt.Errorf("create folder %s on server: %w", dir, err)
 	}
 	return nil
