@@ -27,62 +27,10 @@ import (
 // written to the server as NTUSER.DAT.{GUID}.tmp, flushed and renamed over
 // NTUSER.DAT. The newer hive wins, as on Windows.
 
-// MandatoryHive marks a mandatory profile: its hive is never uploaded.
-const MandatoryHive = "NTUSER.MAN"
-
 // HiveSource takes consistent copies of a hive that programs may be writing
 // through the mount (overlay.Profile.SnapshotHive).
 type HiveSource interface {
 	SnapshotHive(rel, dst string, wait time.Duration) (int64, time.Time, error)
-}
-
-// HiveResult is the outcome of one background upload.
-type HiveResult struct {
-	Time     time.Time `json:"time"`
-	Uploaded []string  `json:"uploaded"`
-	Skipped  []string  `json:"skipped,omitempty"` // with the reason
-}
-
-// DecideHive: the hive is uploaded when it changed since it was last uploaded
-// (its base) and is newer than the server's; otherwise the server's stays.
-func DecideHive(base, server, local Version) Decision {
-	switch {
-	case !local.Present():
-		return Decision{ActNothing, "hive: not in the cache"}
-	case local.Same(server):
-		return Decision{ActNothing, "hive: server already has it"}
-	case local.Same(base):
-		return Decision{ActNothing, "hive: unchanged since its last upload"}
-	case !server.Present() || local.MTime.After(server.MTime):
-		return Decision{ActUpload, "hive: newer hive wins"}
-	default:
-		return Decision{ActKeepServer, "hive: the server's hive is newer (last writer wins)"}
-	}
-}
-
-// IsMandatory reports whether the server copy is a mandatory profile. It is
-// the server's NTUSER.MAN that decides, never the cache's: a user who deletes
-// it through the mount must not make the profile writable, and one who
-// creates it must not have their changes discarded. An unreachable server
-// reads as not mandatory; nothing can be written to it anyway.
-func (s *Syncer) IsMandatory(ctx context.Context) bool {
-	sp, _, err := s.serverPath(ctx, MandatoryHive)
-	if err != nil {
-		return false
-	}
-	v, err := s.serverStat(ctx, sp)
-	return err == nil && v.Present()
-}
-
-// ReadOnly reports whether this profile never writes to the server, and why.
-func (s *Syncer) ReadOnly(ctx context.Context) (bool, string) {
-	switch {
-	case s.cfg.Policy.ReadOnlyProfile:
-		return true, "ReadOnlyProfile policy"
-	case s.IsMandatory(ctx):
-		return true, "mandatory profile (" + MandatoryHive + ")"
-	}
-	return false, ""
 }
 
 func hiveMetaKey(k string) string { return "hive-seq/" + k }

@@ -1,9 +1,3 @@
-// Package syncer moves a roaming profile between the server copy and the local
-// cache: the logon merge, the logoff replay of the change journal, and the
-// bookkeeping that lets a crashed sync be replayed. Every decision about a path
-// is a pure function (decide.go) of this machine's intent, the base version, the
-// server's version and the local version; the rest of the package gathers those
-// inputs and carries the decision out.
 package syncer
 
 import (
