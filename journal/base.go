@@ -4,39 +4,30 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"roamfs/internal/entry"
 )
 
-// Kind is the type of filesystem object a base version describes.
-type Kind uint8
+// Kind is the type of filesystem object a base version describes: the one
+// definition in package entry, shared with the store and the syncer. A base
+// is stored with its kind as one byte; entry pins the values.
+type Kind = entry.Kind
 
-// Kinds. KindNone is the zero value; a stored base normally has another kind.
+// Kinds. KindNone is the zero value; a stored base has one of the others
+// (entry.KindOther never roams, so it is never stored).
 const (
-	KindNone Kind = iota
-	KindFile
-	KindDir
-	KindSymlink
+	KindNone    = entry.KindNone
+	KindFile    = entry.KindFile
+	KindDir     = entry.KindDir
+	KindSymlink = entry.KindSymlink
 )
-
-func (k Kind) String() string {
-	switch k {
-	case KindNone:
-		return "none"
-	case KindFile:
-		return "file"
-	case KindDir:
-		return "dir"
-	case KindSymlink:
-		return "symlink"
-	}
-	return fmt.Sprintf("kind(%d)", uint8(k))
-}
 
 // Base is the server version of a path the cache last agreed with.
 type Base struct {
 	Kind   Kind
 	Size   int64
 	MTime  time.Time // nanosecond precision round-trips exactly
-	Mode   uint32    // permission bits
+	Mode   uint32    // permission bits in POSIX layout (entry.ToPOSIX)
 	Target string    // symlink target
 }
 

@@ -6,6 +6,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"roamfs/internal/entry"
 )
 
 // The hive (NTUSER.DAT) is uploaded while the user is logged on, so its copy
@@ -97,8 +99,8 @@ func (g *hiveGate) thaw() {
 }
 
 // SnapshotHive copies hive file rel to dst (a path outside the profile) as one
-// whole version: no writer has it open while the copy runs. It returns the
-// copied file's size and mtime.
+// whole version: no writer has it open while the copy runs. The copy keeps the
+// hive's mode (entry.ModeBits) and mtime; it returns the size and mtime.
 func (p *Profile) SnapshotHive(rel, dst string, wait time.Duration) (size int64, mtime time.Time, err error) {
 	if err := p.hives.freeze(wait); err != nil {
 		return 0, time.Time{}, fmt.Errorf("snapshot %s: %w", rel, err)
@@ -125,7 +127,9 @@ func (p *Profile) SnapshotHive(rel, dst string, wait time.Duration) (size int64,
 		err = cerr
 	}
 	if err == nil {
-		err = os.Chmod(dst, fi.Mode().Perm())
+		// The whole roaming mode, setuid/setgid/sticky too: the background
+		// upload sends the snapshot's mode, as a logoff sends the file's.
+		err = os.Chmod(dst, fi.Mode()&entry.ModeBits)
 	}
 	if err == nil {
 		err = os.Chtimes(dst, fi.ModTime(), fi.ModTime())

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"time"
+
+	"roamfs/internal/entry"
 )
 
 // POSIX file types (stat(2)'s st_mode & S_IFMT), which FUSE speaks on every
@@ -13,7 +15,7 @@ import (
 // character device also has fs.ModeDevice set).
 const sIFMT = 0o170000
 
-// modeBit is one bit (or type) of st_mode and its fs.FileMode bit.
+// modeBit is one file type of st_mode and its fs.FileMode bit.
 type modeBit struct {
 	posix  uint32
 	goMode fs.FileMode
@@ -34,10 +36,8 @@ const (
 	sIFLNK = 0o120000
 )
 
-// posixSpecial: setuid, setgid and sticky, in st_mode and in fs.FileMode.
-var posixSpecial = []modeBit{{0o4000, fs.ModeSetuid}, {0o2000, fs.ModeSetgid}, {0o1000, fs.ModeSticky}}
-
-// posixMode is m as st_mode.
+// posixMode is m as st_mode: the file type, then the permissions in the one
+// POSIX mapping the syncer's versions use too (entry.ToPOSIX).
 func posixMode(m fs.FileMode) uint32 {
 	t := uint32(sIFREG)
 	for _, pt := range posixTypes {
@@ -46,25 +46,11 @@ func posixMode(m fs.FileMode) uint32 {
 			break
 		}
 	}
-	t |= uint32(m.Perm())
-	for _, b := range posixSpecial {
-		if m&b.goMode != 0 {
-			t |= b.posix
-		}
-	}
-	return t
+	return t | entry.ToPOSIX(m)
 }
 
 // fileMode is the permission part of st_mode as Go's os package takes it.
-func fileMode(mode uint32) os.FileMode {
-	m := os.FileMode(mode & 0o777)
-	for _, b := range posixSpecial {
-		if mode&b.posix != 0 {
-			m |= b.goMode
-		}
-	}
-	return m
-}
+func fileMode(mode uint32) os.FileMode { return entry.FromPOSIX(mode) }
 
 func timespec(t time.Time) Timespec {
 	return Timespec{Sec: t.Unix(), Nsec: int64(t.Nanosecond())}

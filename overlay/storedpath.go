@@ -7,6 +7,8 @@ import (
 	"path"
 	"strings"
 	"syscall"
+
+	"roamfs/internal/winname"
 )
 
 // StoredPath returns rel with each name spelled as the cache stores it. A
@@ -17,10 +19,10 @@ import (
 // spelling but only a listing tells how it is stored.
 //
 // Each name matches an entry spelled exactly the same first; otherwise the one
-// entry equal to it under Unicode case folding. A case-sensitive cache (Linux)
-// can hold "a" and "A": with several such entries and no exact one the name is
-// ambiguous and not found (ENOENT), since only its exact spelling would name
-// one file.
+// entry Windows takes for the same name (winname.Equal, the identity the
+// syncer merges by). A case-sensitive cache (Linux) can hold "a" and "A":
+// with several such entries and no exact one the name is ambiguous and not
+// found (ENOENT), since only its exact spelling would name one file.
 func (p *Profile) StoredPath(rel string) (string, error) {
 	if rel == "" {
 		return "", nil
@@ -56,7 +58,7 @@ func (p *Profile) storedName(dir, name string) (string, error) {
 			if s == name {
 				return s, nil
 			}
-			if strings.EqualFold(s, name) {
+			if winname.Equal(s, name) {
 				folded, n = s, n+1
 			}
 		}

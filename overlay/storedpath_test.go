@@ -35,3 +35,20 @@ func TestStoredPath(t *testing.T) {
 		t.Errorf("ambiguous name: %v, want not found", err)
 	}
 }
+
+// TestStoredPathWindowsIdentity: the mount finds a name by Windows' rule
+// (winname), the one the syncer merges by, not by Unicode case folding.
+func TestStoredPathWindowsIdentity(t *testing.T) {
+	p, _, dir := newTestProfile(t)
+	put(t, dir, "Φάκελος/a", "")
+	put(t, dir, "ſ", "")
+	put(t, dir, "İ", "")
+	if got, err := p.StoredPath("ΦΆΚΕΛΟΣ/A"); err != nil || got != "Φάκελος/a" {
+		t.Errorf("final sigma: %q, %v; want Φάκελος/a", got, err)
+	}
+	for _, in := range []string{"s", "S", "i", "I"} {
+		if got, err := p.StoredPath(in); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("StoredPath(%q) = %q, %v; want not found (ſ and İ are other names to Windows)", in, got, err)
+		}
+	}
+}

@@ -1,6 +1,10 @@
 package policy
 
-import "strings"
+import (
+	"strings"
+
+	"roamfs/internal/winname"
+)
 
 // builtinExcludes are the folders Windows never roams, whatever
 // ExcludeProfileDirs says ("always added to" the policy's list).
@@ -46,9 +50,10 @@ func splitExcludes(s string) [][]string {
 
 // Nonroaming reports whether rel (profile-relative, '/'-separated, no leading
 // '/', "" = the profile root) is excluded from roaming: rel itself or one of
-// its ancestors is a nonroaming folder. Folders match case-insensitively,
-// component by component from the profile root: AppData/Local/x is
-// excluded, AppData/Localx and AppData/Roaming are not.
+// its ancestors is a nonroaming folder. Folders match as Windows matches
+// names (winname.Equal, the identity the syncer merges by), component by
+// component from the profile root: AppData/Local/x is excluded,
+// AppData/Localx and AppData/Roaming are not.
 //
 // It runs on every FUSE operation: it does not allocate unless
 // ExcludeProfileDirs was changed after the Policy was built.
@@ -64,7 +69,7 @@ func (p *Policy) Nonroaming(rel string) bool {
 		if c == "" {
 			continue
 		}
-		if (first && strings.EqualFold(c, tempDir)) || strings.EqualFold(c, tifDir) {
+		if (first && winname.Equal(c, tempDir)) || winname.Equal(c, tifDir) {
 			return true
 		}
 		first = false
@@ -93,7 +98,7 @@ func under(rel string, folder []string) bool {
 			}
 			c, rest, _ = strings.Cut(rest, "/")
 		}
-		if !strings.EqualFold(c, want) {
+		if !winname.Equal(c, want) {
 			return false
 		}
 	}
@@ -101,14 +106,14 @@ func under(rel string, folder []string) bool {
 }
 
 // IsHive reports whether rel is one of HiveFiles at the profile root,
-// compared case-insensitively: such files travel whole on the hive stream
+// compared as Windows compares names: such files travel whole on the hive stream
 // and are never merged.
 func (p *Policy) IsHive(rel string) bool {
 	if strings.IndexByte(rel, '/') >= 0 {
 		return false
 	}
 	for _, h := range p.HiveFiles {
-		if strings.EqualFold(rel, h) {
+		if winname.Equal(rel, h) {
 			return true
 		}
 	}

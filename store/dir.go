@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+
+	"roamfs/internal/entry"
 )
 
 // Dir is a Store kept in a local directory (a mounted share, in practice). It holds
@@ -137,7 +139,7 @@ func openIn(dir *os.Root, rel, name string) (*os.File, Info, error) {
 			return nil, Info{}, err
 		}
 		if !want.Mode().IsRegular() {
-			return nil, Info{}, fmt.Errorf("a %s: %w", kindOf(want.Mode()), ErrNotRegular)
+			return nil, Info{}, fmt.Errorf("a %s: %w", entry.KindOf(want.Mode()), ErrNotRegular)
 		}
 		f, got, err = openFileAs(dir, name, want)
 		if errors.Is(err, ErrChanged) && try < 3 {

@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+
+	"roamfs/internal/entry"
 )
 
 // Path resolution. os.Root already guarantees that nothing outside the profile
@@ -58,7 +60,7 @@ func openChild(parent *os.Root, rel, name string) (*os.Root, error) {
 // failing with ErrChanged if what got opened is another directory.
 func openChildAs(parent *os.Root, rel, name string, fi fs.FileInfo) (*os.Root, error) {
 	if !fi.IsDir() {
-		return nil, &notDirError{path: rel, kind: kindOf(fi.Mode())}
+		return nil, &notDirError{path: rel, kind: entry.KindOf(fi.Mode())}
 	}
 	sub, err := parent.OpenRoot(name)
 	if err != nil {
@@ -75,24 +77,12 @@ func openChildAs(parent *os.Root, rel, name string, fi fs.FileInfo) (*os.Root, e
 	return sub, nil
 }
 
-func kindOf(m fs.FileMode) Kind {
-	switch {
-	case m.IsRegular():
-		return KindFile
-	case m.IsDir():
-		return KindDir
-	case m&fs.ModeSymlink != 0:
-		return KindSymlink
-	}
-	return KindOther
-}
-
 // infoOf describes an entry of dir named name (profile path rel) that Lstat
 // described as fi, reading a symlink's target.
 func infoOf(dir *os.Root, rel, name string, fi fs.FileInfo) (Info, error) {
 	info := Info{
 		Path:  rel,
-		Kind:  kindOf(fi.Mode()),
+		Kind:  entry.KindOf(fi.Mode()),
 		MTime: fi.ModTime(),
 		Mode:  fi.Mode() & ModeBits,
 	}

@@ -15,10 +15,11 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"io/fs"
 	"time"
+
+	"roamfs/internal/entry"
 )
 
 // TempPrefix starts the name of every temporary entry Put and Symlink create next to
@@ -26,32 +27,17 @@ import (
 // Windows' background hive upload uses NTUSER.DAT.{GUID}.tmp the same way.
 const TempPrefix = ".roamfs-tmp-"
 
-// Kind is the type of an entry of the server copy.
-type Kind uint8
+// Kind is the type of an entry of the server copy: the one definition in
+// package entry, shared with the journal and the syncer.
+type Kind = entry.Kind
 
 const (
-	KindNone    Kind = iota // no entry (the zero Info)
-	KindFile                // regular file
-	KindDir                 // directory
-	KindSymlink             // symbolic link, never followed
-	KindOther               // device, FIFO, socket...: never read or written
+	KindNone    = entry.KindNone    // no entry (the zero Info)
+	KindFile    = entry.KindFile    // regular file
+	KindDir     = entry.KindDir     // directory
+	KindSymlink = entry.KindSymlink // symbolic link, never followed
+	KindOther   = entry.KindOther   // device, FIFO, socket...: never read or written
 )
-
-func (k Kind) String() string {
-	switch k {
-	case KindNone:
-		return "none"
-	case KindFile:
-		return "file"
-	case KindDir:
-		return "directory"
-	case KindSymlink:
-		return "symlink"
-	case KindOther:
-		return "special file"
-	}
-	return fmt.Sprintf("Kind(%d)", uint8(k))
-}
 
 // Info describes one entry of the server copy.
 type Info struct {
@@ -76,7 +62,7 @@ type Info struct {
 
 // ModeBits are the bits of an fs.FileMode that Info.Mode reports and that Put and
 // Mkdir set; others are ignored.
-const ModeBits = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
+const ModeBits = entry.ModeBits
 
 // Store is the server copy of one user's profile.
 //

@@ -16,6 +16,8 @@ import (
 	"go.uber.org/zap"
 
 	"roamfs/event"
+	"roamfs/internal/entry"
+	"roamfs/internal/winname"
 	"roamfs/journal"
 	"roamfs/store"
 )
@@ -25,62 +27,10 @@ import (
 // written to the server as NTUSER.DAT.{GUID}.tmp, flushed and renamed over
 // NTUSER.DAT. The newer hive wins, as on Windows.
 
-// MandatoryHive marks a mandatory profile: its hive is never uploaded.
-const MandatoryHive = "NTUSER.MAN"
-
 // HiveSource takes consistent copies of a hive that programs may be writing
 // through the mount (overlay.Profile.SnapshotHive).
 type HiveSource interface {
 	SnapshotHive(rel, dst string, wait time.Duration) (int64, time.Time, error)
-}
-
-// HiveResult is the outcome of one background upload.
-type HiveResult struct {
-	Time     time.Time `json:"time"`
-	Uploaded []string  `json:"uploaded"`
-	Skipped  []string  `json:"skipped,omitempty"` // with the reason
-}
-
-// DecideHive: the hive is uploaded when it changed since it was last uploaded
-// (its base) and is newer than the server's; otherwise the server's stays.
-func DecideHive(base, server, local Version) Decision {
-	switch {
-	case !local.Present():
-		return Decision{ActNothing, "hive: not in the cache"}
-	case local.Same(server):
-		return Decision{ActNothing, "hive: server already has it"}
-	case local.Same(base):
-		return Decision{ActNothing, "hive: unchanged since its last upload"}
-	case !server.Present() || local.MTime.After(server.MTime):
-		return Decision{ActUpload, "hive: newer hive wins"}
-	default:
-		return Decision{ActKeepServer, "hive: the server's hive is newer (last writer wins)"}
-	}
-}
-
-// IsMandatory reports whether the server copy is a mandatory profile. It is
-// the server's NTUSER.MAN that decides, never the cache's: a user who deletes
-// it through the mount must not make the profile writable, and one who
-// creates it must not have their changes discarded. An unreachable server
-// reads as not mandatory; nothing can be written to it anyway.
-func (s *Syncer) IsMandatory(ctx context.Context) bool {
-	sp, _, err := s.serverPath(ctx, MandatoryHive)
-	if err != nil {
-		return false
-	}
-	v, err := s.serverStat(ctx, sp)
-	return err == nil && v.Present()
-}
-
-// ReadOnly reports whether this profile never writes to the server, and why.
-func (s *Syncer) ReadOnly(ctx context.Context) (bool, string) {
-	switch {
-	case s.cfg.Policy.ReadOnlyProfile:
-		return true, "ReadOnlyProfile policy"
-	case s.IsMandatory(ctx):
-		return true, "mandatory profile (" + MandatoryHive + ")"
-	}
-	return false, ""
 }
 
 func hiveMetaKey(k string) string { return "hive-seq/" + k }
@@ -154,7 +104,7 @@ func (s *Syncer) backgroundHive(ctx context.Context, src HiveSource, spool, rel 
 	if err != nil {
 		return false, err
 	}
-	local := Version{Kind: KindFile, Size: fi.Size(), MTime: fi.ModTime(), Mode: uint32(fi.Mode().Perm())}
+	local := Version{Kind: KindFile, Size: fi.Size(), MTime: fi.ModTime(), Mode: entry.ToPOSIX(fi.Mode())}
 	st, err := s.hiveStep(ctx, rel)
 	if err != nil {
 		return false, err
@@ -205,7 +155,7 @@ func (s *Syncer) putHive(ctx context.Context, serverRel string, r fs.File, v Ver
 		s.log.Info("removed hive temporaries left by an interrupted upload", zap.Int("count", n))
 	}
 	tmp := fmt.Sprintf("%s.{%s}.tmp", path.Base(serverRel), strings.ToUpper(uuid.NewString()))
-	return s.cfg.Store.PutVia(ctx, serverRel, tmp, r, toFileMode(v.Mode), v.MTime)
+	return s.cfg.Store.PutVia(ctx, serverRel, tmp, r, entry.FromPOSIX(v.Mode), v.MTime)
 }
 
 var hiveTempRe = regexp.MustCompile(`(?i)^(.+)\.\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}\.tmp$`)
@@ -220,7 +170,7 @@ func (s *Syncer) cleanHiveTemps(ctx context.Context, serverRel string) (int, err
 		if i.Kind == store.KindDir {
 			return fs.SkipDir
 		}
-		if m := hiveTempRe.FindStringSubmatch(path.Base(i.Path)); m != nil && strings.EqualFold(m[1], path.Base(serverRel)) {
+		if m := hiveTempRe.FindStringSubmatch(path.Base(i.Path)); m != nil && winname.Equal(m[1], path.Base(serverRel)) {
 			stale = append(stale, i.Path)
 		}
 		return nil
@@ -241,7 +191,7 @@ func (s *Syncer) localHiveName(h string) string {
 	entries, err := os.ReadDir(s.cfg.ProfileDir)
 	if err == nil {
 		for _, e := range entries {
-			if strings.EqualFold(e.Name(), h) {
+			if winname.Equal(e.Name(), h) {
 				return e.Name()
 			}
 		}
@@ -261,7 +211,7 @@ func (s *Syncer) uploadHive(ctx context.Context, src, dst string, _ Version) (Ve
 	if err != nil {
 		return Version{}, err
 	}
-	v := Version{Kind: KindFile, Size: fi.Size(), MTime: fi.ModTime(), Mode: uint32(fi.Mode().Perm())}
+	v := Version{Kind: KindFile, Size: fi.Size(), MTime: fi.ModTime(), Mode: entry.ToPOSIX(fi.Mode())}
 	if err := s.putHive(ctx, dst, f, v); err != nil {
 		return v, fmt.Errorf("upload hive %s: %w", dst, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"roamfs/internal/entry"
 	"roamfs/store"
 )
 
@@ -142,7 +143,7 @@ func (l *local) mkdir(rel string, v Version) error {
 	if err := l.own(rel); err != nil {
 		return err
 	}
-	return l.root.Chmod(rel, toFileMode(v.Mode))
+	return l.root.Chmod(rel, entry.FromPOSIX(v.Mode))
 }
 
 func (l *local) symlink(rel string, v Version) error {

@@ -8,6 +8,7 @@ import (
 	"path"
 	"syscall"
 
+	"roamfs/internal/entry"
 	"roamfs/store"
 )
 
@@ -59,7 +60,7 @@ func (d *localDir) place(base string, r io.Reader, v Version) error {
 		err = f.Chown(d.owner.UID, d.owner.GID)
 	}
 	if err == nil {
-		err = f.Chmod(toFileMode(v.Mode))
+		err = f.Chmod(entry.FromPOSIX(v.Mode))
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

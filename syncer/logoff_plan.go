@@ -2,7 +2,6 @@ package syncer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -15,21 +14,6 @@ import (
 	"roamfs/policy"
 )
 
-// Step is one path's decision with the inputs that led to it.
-type Step struct {
-	Path       string // the cache's spelling
-	ServerPath string // the server's spelling (differs only in case)
-	Intent     Intent
-	Decision
-	Base, Server, Local Version
-}
-
-// Plan is what a logoff will do: the steps and the journal position they cover.
-type Plan struct {
-	Through uint64
-	Steps   []Step
-}
-
 // PlanLogoff gathers every path with journaled intent (a touched directory with
 // its subtree, locally and in the base) and decides each one. It reads the
 // server but changes nothing.
@@ -41,8 +25,8 @@ func (s *Syncer) PlanLogoff(ctx context.Context) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.names.reset()
-	s.lnames.reset()
+	s.names.Reset()
+	s.lnames.Reset()
 	cand := map[string]string{} // key → cache spelling
 	for _, p := range pd.spelling {
 		if err := s.expand(p, cand); err != nil {
@@ -141,24 +125,4 @@ func (s *Syncer) decideLogoffPath(ctx context.Context, p string) (Step, error) {
 	st.Intent = IntentOf(st.Base, st.Local)
 	st.Decision = s.decideWithIntent(st)
 	return st, nil
-}
-
-// decideWithIntent is the journal mode's decision; the hive has its own stream
-// (a read-only or mandatory profile's Apply uploads nothing at all).
-func (s *Syncer) decideWithIntent(st Step) Decision {
-	if s.cfg.Policy.IsHive(st.Path) {
-		return DecideHive(st.Base, st.Server, st.Local)
-	}
-	return DecideLogoff(st.Intent, st.Base, st.Server, st.Local)
-}
-
-func (s *Syncer) serverStat(ctx context.Context, p string) (Version, error) {
-	i, err := s.cfg.Store.Stat(ctx, p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return Version{}, nil
-	}
-	if err != nil {
-		return Version{}, fmt.Errorf("stat server %s: %w", p, err)
-	}
-	return fromStoreInfo(i), nil
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -14,18 +12,7 @@ import (
 
 	"roamfs/event"
 	"roamfs/journal"
-	"roamfs/store"
 )
-
-// LogonResult sums up a logon merge.
-type LogonResult struct {
-	Time         time.Time
-	NewProfile   bool
-	Replayed     *Result // an earlier session's unsynced changes, merged first
-	Downloaded   int
-	DeletedLocal int
-	KeptLocal    int
-}
 
 // Logon brings the server copy into the cache by DESIGN.md's logon table. An
 // earlier session's unsynced journal is replayed first (a crash or a failed
@@ -95,26 +82,6 @@ func (s *Syncer) hasBases() bool {
 	return found
 }
 
-func (s *Syncer) serverEmpty(ctx context.Context) (bool, error) {
-	empty := true
-	err := s.cfg.Store.Walk(ctx, "", func(i store.Info) error {
-		if i.Path == ServerMetaName || isTemp(i.Path) {
-			return nil
-		}
-		empty = false
-		// SkipAll, not an error of ours: the retrying store would take that
-		// for a failed walk, and pause before giving up.
-		return fs.SkipAll
-	})
-	if errors.Is(err, fs.ErrNotExist) {
-		return true, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("read server copy %s: %w", s.cfg.Store.Root(), err)
-	}
-	return empty, nil
-}
-
 // planLogon decides every path the server, the cache or the base knows, and
 // returns them in key order. The steps are the view's own: copying them
 // (and their sort keys) doubled a large logon's heap.
@@ -147,30 +114,6 @@ func (s *Syncer) planLogon(ctx context.Context, pd *pending) ([]*Step, error) {
 		steps[i] = x.st
 	}
 	return steps, nil
-}
-
-func (s *Syncer) walkServer(ctx context.Context, fn func(p string, v Version)) error {
-	err := s.cfg.Store.Walk(ctx, "", func(i store.Info) error {
-		if !s.roams(i.Path) {
-			if i.Kind == store.KindDir {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if why := s.refuseServerEntry(i); why != "" {
-			s.log.Warn("server copy entry skipped: "+why, zap.Int("event_id", event.SkippedEntry), zap.String("path", i.Path))
-			if i.Kind == store.KindDir {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		fn(i.Path, fromStoreInfo(i))
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("read server copy %s: %w", s.cfg.Store.Root(), err)
-	}
-	return nil
 }
 
 // applyLogon deletes from the cache what was deleted elsewhere (children
@@ -248,50 +191,3 @@ func (s *Syncer) applyLogon(ctx context.Context, steps []*Step, res *LogonResult
 }
 
 var errStopWalk = errors.New("stop walk")
-
-// sparseLimit: a file this large that occupies less than half its size on the
-// server is a sparse file, which would balloon into the cache at full size.
-const sparseLimit = 64 << 20
-
-// refuseServerEntry says why an entry of the server copy is not brought into
-// the cache, or "". Skipping it never deletes it: a path this machine does not
-// hold is never touched by its logoff.
-func (s *Syncer) refuseServerEntry(i store.Info) string {
-	if s.cfg.Policy.CaseInsensitive {
-		if why := WindowsNameProblem(path.Base(i.Path)); why != "" {
-			return "a name Windows does not allow: " + why
-		}
-	}
-	switch {
-	case i.Kind == store.KindOther:
-		return "not a file, folder or symlink"
-	case i.Kind == store.KindSymlink && escapes(i.Path, i.Target):
-		return "a symlink pointing outside the profile (" + i.Target + ")"
-	case i.Kind == store.KindFile && i.Size > sparseLimit && i.Allocated >= 0 && i.Allocated < i.Size/2:
-		return fmt.Sprintf("sparse file (%d bytes, %d allocated)", i.Size, i.Allocated)
-	}
-	return ""
-}
-
-// escapes reports whether a symlink at p with target leads outside the
-// profile: absolute, or climbing above the root with "..".
-func escapes(p, target string) bool {
-	if path.IsAbs(target) || strings.HasPrefix(target, "\\") || (len(target) > 1 && target[1] == ':') {
-		return true
-	}
-	j := path.Join(path.Dir(p), target)
-	return j == ".." || strings.HasPrefix(j, "../")
-}
-
-// CleanServerTemps removes the temporary files an interrupted sync left on the
-// server. It runs where a sync is being finished (the replay at logon, `roamfs
-// sync`), not at every logoff: another machine's upload in progress has a
-// temporary file too, and removing it only makes that upload fail and retry.
-func (s *Syncer) CleanServerTemps(ctx context.Context) {
-	n, err := s.cfg.Store.CleanTemp(ctx)
-	if err != nil {
-		s.log.Warn("could not remove temporary files of an interrupted sync from the server", zap.Error(err))
-	} else if n > 0 {
-		s.log.Info("removed temporary files an interrupted sync left on the server", zap.Int("count", n))
-	}
-}

@@ -9,6 +9,9 @@ import (
 	"time"
 )
 
+// ServerMetaName is roamfs' own file in the server copy, never profile data.
+const ServerMetaName = ".roamfs-profile.json"
+
 // ServerMeta is roamfs' record in the server copy of the last full sync: phase 2
 // of a logoff writes it before the journal is marked synced.
 type ServerMeta struct {

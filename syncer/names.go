@@ -5,28 +5,26 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
-	"sort"
-	"strings"
-	"sync"
-	"unicode/utf8"
+	"path/filepath"
 
 	"go.uber.org/zap"
 
-	"roamfs/event"
+	"roamfs/internal/winname"
 	"roamfs/journal"
 	"roamfs/store"
 )
 
 // Windows profiles are case-insensitive: with CaseInsensitive (the default)
 // "Desktop/a.txt" and "desktop/A.TXT" are one path in every comparison with the
-// server. Paths are compared by key; each side keeps its own spelling; bases
-// are stored under the key.
+// server, by Windows' own rule (package winname). Paths are compared by key;
+// each side keeps its own spelling; bases are stored under the key.
 
 // key is the identity of a path for comparisons.
 func (s *Syncer) key(p string) string {
 	if s.cfg.Policy.CaseInsensitive {
-		return strings.ToLower(p)
+		return winname.Key(p)
 	}
 	return p
 }
@@ -37,208 +35,105 @@ func (s *Syncer) isKey(k, p string) bool {
 	if !s.cfg.Policy.CaseInsensitive {
 		return k == p
 	}
-	if len(k) != len(p) {
-		return strings.ToLower(p) == k
-	}
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		if c >= utf8.RuneSelf {
-			return strings.ToLower(p) == k
-		}
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != k[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// view is every path known to the server, the cache or the base, by key.
-type view struct {
-	steps     map[string]*Step
-	ambiguous map[string]bool // keys the server (or cache) spells twice
-	hasBase   map[string]bool // nil unless asked for: a logon does not need it
-}
-
-func (v *view) get(k string) *Step {
-	st := v.steps[k]
-	if st == nil {
-		st = &Step{}
-		v.steps[k] = st
-	}
-	return st
-}
-
-// blocked reports whether k or an ancestor is spelled twice: such paths are
-// left untouched on both sides.
-func (v *view) blocked(k string) bool {
-	for p := k; p != "." && p != ""; p = path.Dir(p) {
-		if v.ambiguous[p] {
-			return true
-		}
-	}
-	return false
-}
-
-// gather walks the server, the cache and the bases; withHasBase fills
-// v.hasBase too.
-func (s *Syncer) gather(ctx context.Context, withHasBase bool) (*view, error) {
-	v := &view{steps: map[string]*Step{}, ambiguous: map[string]bool{}}
-	if withHasBase {
-		v.hasBase = map[string]bool{}
-	}
-	err := s.walkServer(ctx, func(p string, sv Version) {
-		k := s.key(p)
-		st := v.get(k)
-		if st.ServerPath != "" {
-			v.ambiguous[k] = true
-		}
-		st.ServerPath, st.Server = p, sv
-	})
-	if err != nil {
-		return nil, err
-	}
-	err = s.local.walk("", func(p string, lv Version) error {
-		if isTemp(p) {
-			s.local.remove(p) // left by a copy interrupted by a crash
-			return nil
-		}
-		if !s.roams(p) {
-			if lv.Kind == KindDir {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		k := s.key(p)
-		st := v.get(k)
-		if st.Path != "" {
-			v.ambiguous[k] = true
-		}
-		st.Path, st.Local = shareSpelling(p, st.ServerPath), lv
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("walk cache: %w", err)
-	}
-	err = s.cfg.Journal.Bases("", func(p string, b journal.Base) error {
-		if s.roams(p) {
-			v.get(p).Base = fromBase(b, true)
-			if v.hasBase != nil {
-				v.hasBase[p] = true
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read bases: %w", err)
-	}
-	// A path one side lacks takes the other's spelling under its parent's
-	// spelling on this side; parents sort before their children.
-	keys := make([]string, 0, len(v.steps))
-	for k := range v.steps {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		st := v.steps[k]
-		name := path.Base(st.ServerPath)
-		if st.Path == "" && st.ServerPath == "" {
-			name = path.Base(k)
-		} else if st.ServerPath == "" {
-			name = path.Base(st.Path)
-		}
-		parent := v.steps[path.Dir(k)]
-		if st.Path == "" {
-			st.Path = shareSpelling(joinUnder(parent, func(p *Step) string { return p.Path }, name), st.ServerPath)
-		}
-		if st.ServerPath == "" {
-			st.ServerPath = shareSpelling(joinUnder(parent, func(p *Step) string { return p.ServerPath }, name), st.Path)
-		}
-	}
-	for k := range v.ambiguous {
-		s.log.Warn("the profile holds names that differ only in case; they are left untouched",
-			zap.Int("event_id", event.CaseClash), zap.String("path", k))
-	}
-	return v, nil
-}
-
-// shareSpelling returns other if it spells p the same: both sides usually do,
-// and one string then serves both (a first logon derives every cache path).
-func shareSpelling(p, other string) string {
-	if p == other {
-		return other
-	}
-	return p
-}
-
-func joinUnder(parent *Step, spelling func(*Step) string, name string) string {
-	if parent == nil {
-		return name
-	}
-	return path.Join(spelling(parent), name)
-}
-
-// serverNames resolves the server's spelling of paths one directory listing at
-// a time, for a logoff that does not walk the whole server copy.
-type serverNames struct {
-	mu   sync.Mutex
-	dirs map[string]map[string][]string // server dir → key of name → spellings
-}
-
-func (n *serverNames) reset() {
-	n.mu.Lock()
-	n.dirs = nil
-	n.mu.Unlock()
+	return winname.IsKey(k, p)
 }
 
 // serverPath returns the server's spelling of the local path p, and whether the
-// server spells some component of it twice.
+// server spells some component of it twice. A logoff does not walk the whole
+// server copy: it lists the folders on the way to each path it syncs.
 func (s *Syncer) serverPath(ctx context.Context, p string) (string, bool, error) {
 	if !s.cfg.Policy.CaseInsensitive {
 		return p, false, nil
 	}
-	parts := strings.Split(p, "/")
-	cur := ""
-	for i, name := range parts {
-		names, err := s.listServerDir(ctx, cur)
-		if err != nil {
-			return "", false, err
+	return s.names.Resolve(p, func(dir string) ([]string, error) {
+		var names []string
+		err := s.cfg.Store.Walk(ctx, dir, func(i store.Info) error {
+			names = append(names, path.Base(i.Path))
+			if i.Kind == store.KindDir {
+				return fs.SkipDir
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("list %s on server: %w", dir, err)
 		}
-		switch m := names[strings.ToLower(name)]; len(m) {
-		case 0: // absent from here down: keep the cache's spelling
-			return path.Join(append([]string{cur}, parts[i:]...)...), false, nil
-		case 1:
-			cur = path.Join(cur, m[0])
-		default:
-			return "", true, nil
-		}
-	}
-	return cur, false, nil
+		return names, nil
+	})
 }
 
-func (s *Syncer) listServerDir(ctx context.Context, dir string) (map[string][]string, error) {
-	s.names.mu.Lock()
-	defer s.names.mu.Unlock()
-	if m, ok := s.names.dirs[dir]; ok {
-		return m, nil
+// localPath returns the cache's spelling of key k (k itself for the parts the
+// cache does not have), and whether the cache spells a component twice.
+func (s *Syncer) localPath(k string) (string, bool) {
+	if !s.cfg.Policy.CaseInsensitive {
+		return k, false
 	}
-	m := map[string][]string{}
-	err := s.cfg.Store.Walk(ctx, dir, func(i store.Info) error {
-		k := strings.ToLower(path.Base(i.Path))
-		m[k] = append(m[k], path.Base(i.Path))
-		if i.Kind == store.KindDir {
-			return fs.SkipDir
+	p, clash, _ := s.lnames.Resolve(k, func(dir string) ([]string, error) {
+		// An unreadable folder reads as empty, as a missing one does.
+		entries, err := os.ReadDir(filepath.Join(s.cfg.ProfileDir, filepath.FromSlash(dir)))
+		if err != nil {
+			return nil, nil
+		}
+		names := make([]string, len(entries))
+		for i, e := range entries {
+			names[i] = e.Name()
+		}
+		return names, nil
+	})
+	return p, clash
+}
+
+// keyMeta records, in the journal, the name identity the bases are stored
+// under. Versions before package winname keyed them by strings.ToLower. Of
+// the letters where that differs from winname.Key, only the final sigma can
+// be mended in place ("φάκελος" is now keyed "φάκελοσ"): New re-keys such
+// bases once, so a pending change to "Φάκελος" still finds the base it was
+// made against. The others ("İ", "ẞ", the Kelvin sign...) were folded onto
+// another letter, so their old key no longer says which name it was; the
+// next logon records their bases anew, and a change pending on one of them
+// at the upgrade is merged as having no base (a conflict copy at worst).
+const (
+	keyMeta    = "name-key"
+	keyVersion = "winname-1"
+)
+
+// rekeyBases moves every base stored under a key that is not winname.Key of
+// itself to its key; a base already stored under that key wins.
+func (s *Syncer) rekeyBases() error {
+	j := s.cfg.Journal
+	if j == nil || !s.cfg.Policy.CaseInsensitive {
+		return nil
+	}
+	if v, ok, err := j.Meta(keyMeta); err != nil {
+		return err
+	} else if ok && string(v) == keyVersion {
+		return nil
+	}
+	moved := map[string]journal.Base{}
+	var old []string
+	err := j.Bases("", func(p string, b journal.Base) error {
+		if k := s.key(p); k != p {
+			old = append(old, p)
+			if _, dup := moved[k]; !dup {
+				moved[k] = b
+			}
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("list %s on server: %w", dir, err)
+	if err != nil {
+		return fmt.Errorf("read bases: %w", err)
 	}
-	if s.names.dirs == nil {
-		s.names.dirs = map[string]map[string][]string{}
+	for k := range moved {
+		if _, ok, err := j.Base(k); err != nil {
+			return err
+		} else if ok {
+			delete(moved, k)
+		}
 	}
-	s.names.dirs[dir] = m
-	return m, nil
+	if len(old) > 0 {
+		if err := j.SetBases(moved, old); err != nil {
+			return fmt.Errorf("re-key bases: %w", err)
+		}
+		s.log.Info("bases re-keyed to Windows' name identity", zap.Int("count", len(old)))
+	}
+	return j.SetMeta(keyMeta, []byte(keyVersion))
 }

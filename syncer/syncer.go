@@ -3,11 +3,10 @@ package syncer
 import (
 	"fmt"
 	"os"
-	"path"
-	"strings"
 
 	"go.uber.org/zap"
 
+	"roamfs/internal/winname"
 	"roamfs/journal"
 	"roamfs/policy"
 	"roamfs/store"
@@ -35,11 +34,12 @@ type Syncer struct {
 	cfg    Config
 	local  *local
 	log    *zap.Logger
-	names  serverNames
-	lnames localNames
+	names  winname.Spellings // the server's spellings, for a logoff
+	lnames winname.Spellings // the cache's
 }
 
-// New opens the cache's profile directory for syncing.
+// New opens the cache's profile directory for syncing. The first New after an
+// upgrade re-keys the journal's bases to the current name identity.
 func New(cfg Config) (*Syncer, error) {
 	if cfg.Policy == nil {
 		cfg.Policy = policy.Default()
@@ -58,7 +58,12 @@ func New(cfg Config) (*Syncer, error) {
 		return nil, fmt.Errorf("open cache profile %s: %w", cfg.ProfileDir, err)
 	}
 	l.owner = cfg.Owner
-	return &Syncer{cfg: cfg, local: l, log: cfg.Log}, nil
+	s := &Syncer{cfg: cfg, local: l, log: cfg.Log}
+	if err := s.rekeyBases(); err != nil {
+		l.close()
+		return nil, fmt.Errorf("open journal bases: %w", err)
+	}
+	return s, nil
 }
 
 // AllowMassDelete lifts the MassDeletePercent guard for this syncer's runs.
@@ -74,49 +79,4 @@ func (s *Syncer) roams(rel string) bool {
 		return false
 	}
 	return !s.cfg.Policy.Nonroaming(rel)
-}
-
-// pending is the set of paths with journaled, unsynced intent. A touched
-// directory (created, renamed) covers its whole subtree.
-type pending struct {
-	through  uint64
-	paths    map[string]bool   // by key
-	spelling map[string]string // key → the cache's spelling
-}
-
-func (s *Syncer) loadPending() (*pending, error) {
-	pd := &pending{paths: map[string]bool{}, spelling: map[string]string{}}
-	err := s.cfg.Journal.Scan(false, func(r journal.Record) error {
-		pd.through = r.Seq
-		// The new name last: a rename that changes only case must leave the
-		// key spelled as the cache now has it.
-		for _, p := range []string{r.OldPath, r.Path} {
-			p = strings.Trim(p, "/")
-			if p != "" {
-				pd.paths[s.key(p)] = true
-				pd.spelling[s.key(p)] = p
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read journal: %w", err)
-	}
-	return pd, nil
-}
-
-// covers reports whether key k or one of its ancestors has a pending change, or
-// rel is an ancestor of one (a directory holding pending work is never removed).
-func (pd *pending) covers(rel string) bool { // rel is a key
-	for p := rel; p != "." && p != ""; p = path.Dir(p) {
-		if pd.paths[p] {
-			return true
-		}
-	}
-	for p := range pd.paths {
-		if strings.HasPrefix(p, rel+"/") {
-			return true
-		}
-	}
-	return false
 }

@@ -1,28 +1,25 @@
-// Package syncer moves a roaming profile between the server copy and the local
-// cache: the logon merge, the logoff replay of the change journal, and the
-// bookkeeping that lets a crashed sync be replayed. Every decision about a path
-// is a pure function (decide.go) of this machine's intent, the base version, the
-// server's version and the local version; the rest of the package gathers those
-// inputs and carries the decision out.
 package syncer
 
 import (
 	"io/fs"
 	"time"
 
+	"roamfs/internal/entry"
 	"roamfs/journal"
 	"roamfs/store"
 )
 
-// Kind is what a path is, or KindNone when absent.
-type Kind uint8
+// Kind is what a path is, or KindNone when absent: the one definition in
+// package entry, which the journal's bases and the store's entries share, so
+// a version moves between them without conversion.
+type Kind = entry.Kind
 
 const (
-	KindNone Kind = iota
-	KindFile
-	KindDir
-	KindSymlink
-	KindOther // devices, FIFOs, sockets: never roam
+	KindNone    = entry.KindNone
+	KindFile    = entry.KindFile
+	KindDir     = entry.KindDir
+	KindSymlink = entry.KindSymlink
+	KindOther   = entry.KindOther // devices, FIFOs, sockets: never roam
 )
 
 // Version is one side's state of a path, as far as syncing cares.
@@ -30,7 +27,7 @@ type Version struct {
 	Kind   Kind
 	Size   int64
 	MTime  time.Time
-	Mode   uint32 // permission bits
+	Mode   uint32 // permission bits in POSIX layout (entry.ToPOSIX), as bases store them
 	Target string // symlink target
 }
 
@@ -57,81 +54,30 @@ func (v Version) Same(o Version) bool {
 }
 
 func fromStoreInfo(i store.Info) Version {
-	k := KindOther
-	switch i.Kind {
-	case store.KindNone:
-		k = KindNone
-	case store.KindFile:
-		k = KindFile
-	case store.KindDir:
-		k = KindDir
-	case store.KindSymlink:
-		k = KindSymlink
-	}
-	return Version{Kind: k, Size: i.Size, MTime: i.MTime, Mode: uint32(i.Mode.Perm()) | modeExtra(i.Mode), Target: i.Target}
-}
-
-// The POSIX positions of setuid, setgid and sticky, as the journal stores them.
-const (
-	modeSetuid = 0o4000
-	modeSetgid = 0o2000
-	modeSticky = 0o1000
-)
-
-// modeExtra keeps setuid/setgid/sticky in the unix bit positions.
-func modeExtra(m fs.FileMode) uint32 {
-	var x uint32
-	if m&fs.ModeSetuid != 0 {
-		x |= modeSetuid
-	}
-	if m&fs.ModeSetgid != 0 {
-		x |= modeSetgid
-	}
-	if m&fs.ModeSticky != 0 {
-		x |= modeSticky
-	}
-	return x
-}
-
-func toFileMode(mode uint32) fs.FileMode {
-	m := fs.FileMode(mode & 0o777)
-	if mode&modeSetuid != 0 {
-		m |= fs.ModeSetuid
-	}
-	if mode&modeSetgid != 0 {
-		m |= fs.ModeSetgid
-	}
-	if mode&modeSticky != 0 {
-		m |= fs.ModeSticky
-	}
-	return m
+	return Version{Kind: i.Kind, Size: i.Size, MTime: i.MTime, Mode: entry.ToPOSIX(i.Mode), Target: i.Target}
 }
 
 func fromBase(b journal.Base, ok bool) Version {
 	if !ok {
 		return Version{}
 	}
-	return Version{Kind: Kind(b.Kind), Size: b.Size, MTime: b.MTime, Mode: b.Mode, Target: b.Target}
+	return Version{Kind: b.Kind, Size: b.Size, MTime: b.MTime, Mode: b.Mode, Target: b.Target}
 }
 
 func (v Version) base() journal.Base {
-	return journal.Base{Kind: journal.Kind(v.Kind), Size: v.Size, MTime: v.MTime, Mode: v.Mode, Target: v.Target}
+	return journal.Base{Kind: v.Kind, Size: v.Size, MTime: v.MTime, Mode: v.Mode, Target: v.Target}
 }
 
 // fromInfo describes a cache entry. The mode keeps the POSIX bit layout on
 // every platform, so a base written on Linux reads the same on Windows.
 func fromInfo(fi fs.FileInfo, target string) Version {
 	m := fi.Mode()
-	v := Version{Size: fi.Size(), MTime: fi.ModTime(), Mode: uint32(m.Perm()) | modeExtra(m)}
-	switch {
-	case m.IsRegular():
-		v.Kind = KindFile
-	case m.IsDir():
-		v.Kind, v.Size = KindDir, 0
-	case m&fs.ModeSymlink != 0:
-		v.Kind, v.Target, v.Mode, v.Size = KindSymlink, target, 0, 0
-	default:
-		v.Kind = KindOther
+	v := Version{Kind: entry.KindOf(m), Size: fi.Size(), MTime: fi.ModTime(), Mode: entry.ToPOSIX(m)}
+	switch v.Kind {
+	case KindDir:
+		v.Size = 0
+	case KindSymlink:
+		v.Target, v.Mode, v.Size = target, 0, 0
 	}
 	return v
 }

@@ -1,12 +1,10 @@
-package syncer
+package winname
 
-import (
-	"strings"
-)
+import "strings"
 
 // Windows refuses some names outright; a server copy holding one (written by
 // a Linux client of the share, or planted) cannot be part of a Windows
-// profile, so it is skipped with an event instead of breaking the logon.
+// profile, so the syncer skips it with an event instead of breaking the logon.
 
 var reservedDevices = map[string]bool{
 	"CON": true, "PRN": true, "AUX": true, "NUL": true,
@@ -14,9 +12,9 @@ var reservedDevices = map[string]bool{
 	"LPT1": true, "LPT2": true, "LPT3": true, "LPT4": true, "LPT5": true, "LPT6": true, "LPT7": true, "LPT8": true, "LPT9": true,
 }
 
-// WindowsNameProblem says why a path component is not a valid Windows name,
-// or "" when it is.
-func WindowsNameProblem(name string) string {
+// Problem says why a path component is not a valid Windows name, or "" when
+// it is.
+func Problem(name string) string {
 	switch {
 	case name == "":
 		return "empty name"
@@ -38,16 +36,6 @@ func WindowsNameProblem(name string) string {
 	}
 	if reservedDevices[strings.ToUpper(strings.TrimRight(stem, " "))] {
 		return "is a reserved device name (" + strings.ToUpper(stem) + ")"
-	}
-	return ""
-}
-
-// windowsPathProblem checks every component of a profile-relative path.
-func windowsPathProblem(p string) string {
-	for _, c := range strings.Split(p, "/") {
-		if why := WindowsNameProblem(c); why != "" {
-			return c + ": " + why
-		}
 	}
 	return ""
 }

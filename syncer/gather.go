@@ -1,0 +1,139 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+
+	"go.uber.org/zap"
+
+	"roamfs/event"
+	"roamfs/journal"
+)
+
+// view is every path known to the server, the cache or the base, by key.
+type view struct {
+	steps     map[string]*Step
+	ambiguous map[string]bool // keys the server (or cache) spells twice
+	hasBase   map[string]bool // nil unless asked for: a logon does not need it
+}
+
+func (v *view) get(k string) *Step {
+	st := v.steps[k]
+	if st == nil {
+		st = &Step{}
+		v.steps[k] = st
+	}
+	return st
+}
+
+// blocked reports whether k or an ancestor is spelled twice: such paths are
+// left untouched on both sides.
+func (v *view) blocked(k string) bool {
+	for p := k; p != "." && p != ""; p = path.Dir(p) {
+		if v.ambiguous[p] {
+			return true
+		}
+	}
+	return false
+}
+
+// gather walks the server, the cache and the bases; withHasBase fills
+// v.hasBase too.
+func (s *Syncer) gather(ctx context.Context, withHasBase bool) (*view, error) {
+	v := &view{steps: map[string]*Step{}, ambiguous: map[string]bool{}}
+	if withHasBase {
+		v.hasBase = map[string]bool{}
+	}
+	err := s.walkServer(ctx, func(p string, sv Version) {
+		k := s.key(p)
+		st := v.get(k)
+		if st.ServerPath != "" {
+			v.ambiguous[k] = true
+		}
+		st.ServerPath, st.Server = p, sv
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = s.local.walk("", func(p string, lv Version) error {
+		if isTemp(p) {
+			s.local.remove(p) // left by a copy interrupted by a crash
+			return nil
+		}
+		if !s.roams(p) {
+			if lv.Kind == KindDir {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		k := s.key(p)
+		st := v.get(k)
+		if st.Path != "" {
+			v.ambiguous[k] = true
+		}
+		st.Path, st.Local = shareSpelling(p, st.ServerPath), lv
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("walk cache: %w", err)
+	}
+	err = s.cfg.Journal.Bases("", func(p string, b journal.Base) error {
+		if s.roams(p) {
+			v.get(p).Base = fromBase(b, true)
+			if v.hasBase != nil {
+				v.hasBase[p] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read bases: %w", err)
+	}
+	// A path one side lacks takes the other's spelling under its parent's
+	// spelling on this side; parents sort before their children.
+	keys := make([]string, 0, len(v.steps))
+	for k := range v.steps {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		st := v.steps[k]
+		name := path.Base(st.ServerPath)
+		if st.Path == "" && st.ServerPath == "" {
+			name = path.Base(k)
+		} else if st.ServerPath == "" {
+			name = path.Base(st.Path)
+		}
+		parent := v.steps[path.Dir(k)]
+		if st.Path == "" {
+			st.Path = shareSpelling(joinUnder(parent, func(p *Step) string { return p.Path }, name), st.ServerPath)
+		}
+		if st.ServerPath == "" {
+			st.ServerPath = shareSpelling(joinUnder(parent, func(p *Step) string { return p.ServerPath }, name), st.Path)
+		}
+	}
+	for k := range v.ambiguous {
+		s.log.Warn("the profile holds names that differ only in case; they are left untouched",
+			zap.Int("event_id", event.CaseClash), zap.String("path", k))
+	}
+	return v, nil
+}
+
+// shareSpelling returns other if it spells p the same: both sides usually do,
+// and one string then serves both (a first logon derives every cache path).
+func shareSpelling(p, other string) string {
+	if p == other {
+		return other
+	}
+	return p
+}
+
+func joinUnder(parent *Step, spelling func(*Step) string, name string) string {
+	if parent == nil {
+		return name
+	}
+	return path.Join(spelling(parent), name)
+}

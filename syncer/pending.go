@@ -1,0 +1,54 @@
+package syncer
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"roamfs/journal"
+)
+
+// pending is the set of paths with journaled, unsynced intent. A touched
+// directory (created, renamed) covers its whole subtree.
+type pending struct {
+	through  uint64
+	paths    map[string]bool   // by key
+	spelling map[string]string // key → the cache's spelling
+}
+
+func (s *Syncer) loadPending() (*pending, error) {
+	pd := &pending{paths: map[string]bool{}, spelling: map[string]string{}}
+	err := s.cfg.Journal.Scan(false, func(r journal.Record) error {
+		pd.through = r.Seq
+		// The new name last: a rename that changes only case must leave the
+		// key spelled as the cache now has it.
+		for _, p := range []string{r.OldPath, r.Path} {
+			p = strings.Trim(p, "/")
+			if p != "" {
+				pd.paths[s.key(p)] = true
+				pd.spelling[s.key(p)] = p
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read journal: %w", err)
+	}
+	return pd, nil
+}
+
+// covers reports whether key k or one of its ancestors has a pending change, or
+// rel is an ancestor of one (a directory holding pending work is never removed).
+func (pd *pending) covers(rel string) bool { // rel is a key
+	for p := rel; p != "." && p != ""; p = path.Dir(p) {
+		if pd.paths[p] {
+			return true
+		}
+	}
+	for p := range pd.paths {
+		if strings.HasPrefix(p, rel+"/") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,85 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"go.uber.org/zap"
+
+	"roamfs/event"
+	"roamfs/store"
+)
+
+// Reading the server copy: one path's version, the whole tree for a logon,
+// whether there is a profile at all, and clearing what interrupted syncs left.
+
+// serverStat is the server's version of p; absent is the zero Version.
+func (s *Syncer) serverStat(ctx context.Context, p string) (Version, error) {
+	i, err := s.cfg.Store.Stat(ctx, p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Version{}, nil
+	}
+	if err != nil {
+		return Version{}, fmt.Errorf("stat server %s: %w", p, err)
+	}
+	return fromStoreInfo(i), nil
+}
+
+func (s *Syncer) serverEmpty(ctx context.Context) (bool, error) {
+	empty := true
+	err := s.cfg.Store.Walk(ctx, "", func(i store.Info) error {
+		if i.Path == ServerMetaName || isTemp(i.Path) {
+			return nil
+		}
+		empty = false
+		// SkipAll, not an error of ours: the retrying store would take that
+		// for a failed walk, and pause before giving up.
+		return fs.SkipAll
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read server copy %s: %w", s.cfg.Store.Root(), err)
+	}
+	return empty, nil
+}
+
+func (s *Syncer) walkServer(ctx context.Context, fn func(p string, v Version)) error {
+	err := s.cfg.Store.Walk(ctx, "", func(i store.Info) error {
+		if !s.roams(i.Path) {
+			if i.Kind == store.KindDir {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if why := s.refuseServerEntry(i); why != "" {
+			s.log.Warn("server copy entry skipped: "+why, zap.Int("event_id", event.SkippedEntry), zap.String("path", i.Path))
+			if i.Kind == store.KindDir {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		fn(i.Path, fromStoreInfo(i))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read server copy %s: %w", s.cfg.Store.Root(), err)
+	}
+	return nil
+}
+
+// CleanServerTemps removes the temporary files an interrupted sync left on the
+// server. It runs where a sync is being finished (the replay at logon, `roamfs
+// sync`), not at every logoff: another machine's upload in progress has a
+// temporary file too, and removing it only makes that upload fail and retry.
+func (s *Syncer) CleanServerTemps(ctx context.Context) {
+	n, err := s.cfg.Store.CleanTemp(ctx)
+	if err != nil {
+		s.log.Warn("could not remove temporary files of an interrupted sync from the server", zap.Error(err))
+	} else if n > 0 {
+		s.log.Info("removed temporary files an interrupted sync left on the server", zap.Int("count", n))
+	}
+}
