@@ -90,7 +90,7 @@ windows:
 	GOOS=windows $(GO) vet ./journal/ ./policy/ ./store/ ./syncer/ ./cachedir/
 	GOOS=windows GOARCH=amd64 $(GO) vet ./cmd/roamfs/ ./service/ ./session/
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/roamfs/
-	GOOS=windows GOARCH=amd64 $(GO) vet ./winevent/...
+	GOOS=windows GOARCH=amd64 $(GO) vet ./winevent/... ./internal/... ./event/ ./session/
 
 # Fuzzing: the policy parser, the journal's record and base decoders, path
 # checks. `make test` runs their seed corpora (plain go test); new random
