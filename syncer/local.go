@@ -109,6 +109,23 @@ func (l *local) walk(rel string, fn func(p string, v Version) error) error {
 	})
 }
 
+// walkNames is walk for a caller that needs only the names (a logoff plan
+// collecting a touched folder's subtree): no stat of each entry.
+func (l *local) walkNames(rel string, fn func(p string) error) error {
+	return fs.WalkDir(l.root.FS(), name(rel), func(p string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if p == name(rel) {
+			return nil
+		}
+		return fn(p)
+	})
+}
+
 // place writes r into rel atomically (temporary name in the same directory, then
 // rename), with the server's mode and mtime, replacing whatever is there.
 func (l *local) place(rel string, r io.Reader, v Version) error {

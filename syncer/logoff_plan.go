@@ -27,9 +27,18 @@ func (s *Syncer) PlanLogoff(ctx context.Context) (*Plan, error) {
 	}
 	s.names.Reset()
 	s.lnames.Reset()
-	cand := map[string]string{} // key → cache spelling
+	// Nothing changes the cache while a plan is made: its folders stay open
+	// for the whole plan, and paths are taken in order so they share them.
+	sc := s.local.newStatCache()
+	defer sc.close()
+	touched := make([]string, 0, len(pd.spelling))
 	for _, p := range pd.spelling {
-		if err := s.expand(p, cand); err != nil {
+		touched = append(touched, p)
+	}
+	sort.Strings(touched)
+	cand := map[string]string{} // key → cache spelling
+	for _, p := range touched {
+		if err := s.expand(sc, p, cand); err != nil {
 			return nil, err
 		}
 	}
@@ -40,7 +49,7 @@ func (s *Syncer) PlanLogoff(ctx context.Context) (*Plan, error) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		st, err := s.decideLogoffPath(ctx, cand[k])
+		st, err := s.decideLogoffPath(ctx, sc, cand[k])
 		if err != nil {
 			return nil, err
 		}
@@ -55,17 +64,17 @@ func (s *Syncer) PlanLogoff(ctx context.Context) (*Plan, error) {
 	})
 }
 
-func (s *Syncer) expand(p string, cand map[string]string) error {
+func (s *Syncer) expand(sc *statCache, p string, cand map[string]string) error {
 	if !s.roams(p) {
 		return nil
 	}
 	cand[s.key(p)] = p
-	v, err := s.local.stat(p)
+	v, err := sc.stat(p)
 	if err != nil {
 		return fmt.Errorf("stat cache %s: %w", p, err)
 	}
 	if v.Kind == KindDir {
-		err := s.local.walk(p, func(c string, _ Version) error {
+		err := s.local.walkNames(p, func(c string) error {
 			if !s.roams(c) {
 				return fs.SkipDir
 			}
@@ -94,7 +103,7 @@ func (s *Syncer) expand(p string, cand map[string]string) error {
 	})
 }
 
-func (s *Syncer) decideLogoffPath(ctx context.Context, p string) (Step, error) {
+func (s *Syncer) decideLogoffPath(ctx context.Context, sc *statCache, p string) (Step, error) {
 	st := Step{Path: p}
 	sp, clash, err := s.serverPath(ctx, p)
 	if err != nil {
@@ -112,7 +121,7 @@ func (s *Syncer) decideLogoffPath(ctx context.Context, p string) (Step, error) {
 		return st, fmt.Errorf("base of %s: %w", p, err)
 	}
 	st.Base = fromBase(b, ok)
-	if st.Local, err = s.local.stat(p); err != nil {
+	if st.Local, err = sc.stat(p); err != nil {
 		return st, fmt.Errorf("stat cache %s: %w", p, err)
 	}
 	if st.Server, err = s.serverStat(ctx, sp); err != nil {

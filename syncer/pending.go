@@ -14,6 +14,7 @@ type pending struct {
 	through  uint64
 	paths    map[string]bool   // by key
 	spelling map[string]string // key → the cache's spelling
+	above    map[string]bool   // every proper ancestor of a key in paths; built on first use
 }
 
 func (s *Syncer) loadPending() (*pending, error) {
@@ -45,10 +46,15 @@ func (pd *pending) covers(rel string) bool { // rel is a key
 			return true
 		}
 	}
-	for p := range pd.paths {
-		if strings.HasPrefix(p, rel+"/") {
-			return true
+	if pd.above == nil {
+		// Built once: a logon asks for every path of the profile, and a scan
+		// of every pending path per question grew with their product.
+		pd.above = map[string]bool{}
+		for p := range pd.paths {
+			for d := path.Dir(p); d != "." && d != "/" && !pd.above[d]; d = path.Dir(d) {
+				pd.above[d] = true
+			}
 		}
 	}
-	return false
+	return pd.above[rel]
 }
