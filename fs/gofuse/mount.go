@@ -31,6 +31,11 @@ func Mount(dir string, p *overlay.Profile, o Options) (*Server, error) {
 		EntryTimeout:    &t,
 		AttrTimeout:     &t,
 		NegativeTimeout: &t,
+		// Modes reach the kernel as the cache has them: go-fuse would report a
+		// mode 0000 as 0644 (0755 for a directory), and with
+		// default_permissions the kernel would let anybody read a file its
+		// owner locked with chmod 000 (issue 12).
+		NullPermissions: true,
 		MountOptions: fuse.MountOptions{
 			FsName:      o.FsName,
 			Name:        "roamfs",
