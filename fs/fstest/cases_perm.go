@@ -4,11 +4,15 @@ package fstest
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // The mount is served by a root daemon with allow_other and
@@ -19,6 +23,7 @@ import (
 var permCases = []testCase{
 	{"NullModeStat", testNullModeStat},
 	{"NullModeDeniesOthers", testNullModeDeniesOthers},
+	{"CapabilityDroppedOnWrite", needs(capXattr, testCapabilityDroppedOnWrite, nil)},
 }
 
 // nobody is the unprivileged user the permission cases act as.
@@ -127,4 +132,55 @@ func asNobody(dir *os.File, args ...string) (string, error) {
 		return stdout.String(), fmt.Errorf("%v: %s", err, bytes.TrimSpace(stderr.Bytes()))
 	}
 	return stdout.String(), nil
+}
+
+// testCapabilityDroppedOnWrite: a write drops a file's capabilities, as on any
+// Linux file system. The kernel asks for security.capability before writes; a
+// front end that remembers "none" must learn of a setcap through the mount.
+func testCapabilityDroppedOnWrite(t *testing.T, e *env) {
+	if os.Geteuid() != 0 {
+		t.Skip("setting file capabilities needs root")
+	}
+	e.write(t, "bin", []byte("#!/bin/true\n"))
+	if err := os.Chmod(e.path("bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const caps = "security.capability"
+	buf := make([]byte, 64)
+	if _, err := unix.Getxattr(e.path("bin"), caps, buf); !errors.Is(err, unix.ENODATA) {
+		t.Fatalf("getxattr %s of a new file: %v, want ENODATA", caps, err)
+	}
+	// A write while the answer is "none" (the kernel asks again and may be
+	// answered from memory).
+	e.write(t, "bin", []byte("#!/bin/true\n#"))
+	// setcap cap_net_bind_service+ep: revision 2, effective, one permitted bit.
+	v := make([]byte, 20)
+	binary.LittleEndian.PutUint32(v[0:], 0x02000000|1)
+	binary.LittleEndian.PutUint32(v[4:], 1<<unix.CAP_NET_BIND_SERVICE)
+	if err := unix.Setxattr(e.path("bin"), caps, v, 0); err != nil {
+		t.Fatalf("set %s: %v", caps, err)
+	}
+	n, err := unix.Getxattr(e.path("bin"), caps, buf)
+	if err != nil {
+		t.Fatalf("getxattr %s after setting it: %v", caps, err)
+	}
+	if !bytes.Equal(buf[:n], v) {
+		t.Fatalf("getxattr %s after setting it: %x, want %x", caps, buf[:n], v)
+	}
+	f, err := os.OpenFile(e.path("bin"), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write([]byte("\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := unix.Getxattr(e.path("bin"), caps, buf); !errors.Is(err, unix.ENODATA) {
+		t.Errorf("getxattr %s through the mount after a write: %v, want ENODATA (dropped)", caps, err)
+	}
+	if _, err := unix.Getxattr(e.p.Root()+"/bin", caps, buf); !errors.Is(err, unix.ENODATA) {
+		t.Errorf("getxattr %s in the cache after a write: %v, want ENODATA (dropped)", caps, err)
+	}
 }
