@@ -39,7 +39,7 @@ func (n *Node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, s
 	h, err := n.p.Open(rel, int(flags))
 	if err != nil {
 		if flags&syscall.O_TRUNC != 0 {
-			n.invalidateLater() // it may have been truncated before the journal failed
+			n.invalidateAfter(err) // it may have been truncated before the journal failed
 		}
 		return nil, 0, errno(err)
 	}
@@ -53,7 +53,7 @@ func (n *Node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, s
 func (n *Node) Create(ctx context.Context, name string, flags, mode uint32, out *fuse.EntryOut) (*fs.Inode, fs.FileHandle, uint32, syscall.Errno) {
 	h, st, err := n.p.Create(n.child(name), int(flags), mode, owner(ctx))
 	if err != nil {
-		n.invalidateLater(name)
+		n.invalidateAfter(err, name)
 		return nil, nil, 0, errno(err)
 	}
 	ch := n.newChild(ctx, &st, out)

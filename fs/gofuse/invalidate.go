@@ -19,7 +19,7 @@ import (
 //   - the daemon changing the cache itself (a streamed fill, a write-back pull,
 //     a merge while mounted): it calls Server.InvalidatePath;
 //   - an operation that failed after it changed the cache (the journal append
-//     after a mkdir): invalidateLater.
+//     after a mkdir): invalidateAfter.
 
 // InvalidatePath makes the kernel forget what it caches of rel (a
 // profile-relative path, "" for the root): its directory entry, or the
@@ -81,14 +81,26 @@ func notified(what string, e syscall.Errno) error {
 	return fmt.Errorf("invalidate %s in the kernel: %w", what, e)
 }
 
-// invalidateLater makes the kernel forget n's attributes and the entries
-// names under n, with their inodes' attributes, after the current request
-// has been answered. A failed operation calls it: the overlay may have changed
-// the cache before it failed (a journal append that failed after the mkdir
-// it records), and the kernel would otherwise trust its old view for an hour.
+// invalidateAfter makes the kernel forget n's attributes and the entries
+// names under n, with their inodes' attributes, once the current request has
+// been answered, when err says the failed operation may have changed the
+// cache before it failed: the overlay journals most operations after doing
+// them, so a journal append that fails (EIO, ENOSPC, ...) leaves a mkdir or an
+// unlink done, and the kernel would trust its old view for an hour.
+//
+// Errors that prove nothing was done (EEXIST, ENOENT, ENOTEMPTY, ...) change
+// nothing: those are most failures, and dropping the kernel's entries costs
+// more than lookups. Hard-linked inodes reached again through other names make
+// go-fuse's choice of an inode's path (Inode.Path) brittle after the kernel
+// dropped one of its names (issue 12: TestDifferentialRandomOps, seed
+// 1796403889643705726, wrote to the wrong name when every failure did this).
+//
 // It cannot wait for the kernel: the request's caller holds the directory's
 // lock until the reply, and the notification needs it.
-func (n *Node) invalidateLater(names ...string) {
+func (n *Node) invalidateAfter(err error, names ...string) {
+	if !mayHaveChanged(err) {
+		return
+	}
 	go func() {
 		for _, name := range names {
 			if ch := n.GetChild(name); ch != nil {
@@ -100,11 +112,24 @@ func (n *Node) invalidateLater(names ...string) {
 	}()
 }
 
-// invalidateTwo is invalidateLater for an operation on two directories (a
+// invalidateTwo is invalidateAfter for an operation on two directories (a
 // rename).
-func invalidateTwo(a *Node, aName string, b fs.InodeEmbedder, bName string) {
-	a.invalidateLater(aName)
+func invalidateTwo(err error, a *Node, aName string, b fs.InodeEmbedder, bName string) {
+	a.invalidateAfter(err, aName)
 	if bn, ok := b.(*Node); ok {
-		bn.invalidateLater(bName)
+		bn.invalidateAfter(err, bName)
 	}
+}
+
+// mayHaveChanged is false for the errors of an operation refused before it
+// changed anything: the kernel's view is still right.
+func mayHaveChanged(err error) bool {
+	switch errno(err) {
+	case 0, syscall.EEXIST, syscall.ENOENT, syscall.ENOTEMPTY, syscall.EISDIR, syscall.ENOTDIR,
+		syscall.EACCES, syscall.EPERM, syscall.EINVAL, syscall.EXDEV, syscall.ELOOP,
+		syscall.ENAMETOOLONG, syscall.EBUSY, syscall.EMLINK, syscall.ENODATA, syscall.ERANGE,
+		syscall.ENOTSUP, syscall.EBADF, syscall.E2BIG, syscall.ETXTBSY:
+		return false
+	}
+	return true
 }

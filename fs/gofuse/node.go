@@ -200,7 +200,7 @@ func (n *Node) Setattr(ctx context.Context, f fs.FileHandle, in *fuse.SetAttrIn,
 		st, err = n.p.Setattr(rel, a)
 	}
 	if err != nil {
-		n.invalidateLater()
+		n.invalidateAfter(err)
 		return errno(err)
 	}
 	fillAttr(&out.Attr, &st)
@@ -210,7 +210,7 @@ func (n *Node) Setattr(ctx context.Context, f fs.FileHandle, in *fuse.SetAttrIn,
 func (n *Node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	st, err := n.p.Mkdir(n.child(name), mode, owner(ctx))
 	if err != nil {
-		n.invalidateLater(name)
+		n.invalidateAfter(err, name)
 		return nil, errno(err)
 	}
 	return n.newChild(ctx, &st, out), 0
@@ -219,7 +219,7 @@ func (n *Node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 func (n *Node) Mknod(ctx context.Context, name string, mode, dev uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	st, err := n.p.Mknod(n.child(name), mode, dev, owner(ctx))
 	if err != nil {
-		n.invalidateLater(name)
+		n.invalidateAfter(err, name)
 		return nil, errno(err)
 	}
 	return n.newChild(ctx, &st, out), 0
@@ -228,7 +228,7 @@ func (n *Node) Mknod(ctx context.Context, name string, mode, dev uint32, out *fu
 func (n *Node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	st, err := n.p.Symlink(target, n.child(name), owner(ctx))
 	if err != nil {
-		n.invalidateLater(name)
+		n.invalidateAfter(err, name)
 		return nil, errno(err)
 	}
 	return n.newChild(ctx, &st, out), 0
@@ -237,7 +237,7 @@ func (n *Node) Symlink(ctx context.Context, target, name string, out *fuse.Entry
 func (n *Node) Link(ctx context.Context, target fs.InodeEmbedder, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	st, err := n.p.Link(target.EmbeddedInode().Path(nil), n.child(name))
 	if err != nil {
-		n.invalidateLater(name)
+		n.invalidateAfter(err, name)
 		return nil, errno(err)
 	}
 	return n.newChild(ctx, &st, out), 0
@@ -255,7 +255,7 @@ func (n *Node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
 func (n *Node) Unlink(ctx context.Context, name string) syscall.Errno {
 	err := n.p.Unlink(n.child(name))
 	if err != nil {
-		n.invalidateLater(name)
+		n.invalidateAfter(err, name)
 	}
 	return errno(err)
 }
@@ -263,7 +263,7 @@ func (n *Node) Unlink(ctx context.Context, name string) syscall.Errno {
 func (n *Node) Rmdir(ctx context.Context, name string) syscall.Errno {
 	err := n.p.Rmdir(n.child(name))
 	if err != nil {
-		n.invalidateLater(name)
+		n.invalidateAfter(err, name)
 	}
 	return errno(err)
 }
@@ -272,7 +272,7 @@ func (n *Node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedd
 	newRel := path.Join(newParent.EmbeddedInode().Path(nil), newName)
 	err := n.p.Rename(n.child(name), newRel, flags)
 	if err != nil {
-		invalidateTwo(n, name, newParent, newName)
+		invalidateTwo(err, n, name, newParent, newName)
 	}
 	return errno(err)
 }

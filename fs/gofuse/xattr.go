@@ -85,7 +85,7 @@ func (n *Node) Setxattr(ctx context.Context, attr string, data []byte, flags uin
 	}
 	err := n.p.Setxattr(rel, attr, data, int(flags))
 	if err != nil {
-		n.invalidateLater()
+		n.invalidateAfter(err)
 	}
 	return errno(err)
 }
@@ -97,7 +97,7 @@ func (n *Node) Removexattr(ctx context.Context, attr string) syscall.Errno {
 	}
 	err := n.p.Removexattr(rel, attr)
 	if err != nil {
-		n.invalidateLater()
+		n.invalidateAfter(err)
 	}
 	return errno(err)
 }
