@@ -35,12 +35,10 @@ func (p *Profile) withPathFd(rel string, fn func(procPath string) error) error {
 
 // Getxattr reads attribute attr into dest (size probe when dest is empty).
 func (p *Profile) Getxattr(rel, attr string, dest []byte) (int, error) {
-	if attr == "security.capability" {
-		// The kernel asks this before every write(2) to drop file
-		// capabilities; profiles hold no capabilities, and answering from
-		// disk would cost a lookup per write.
-		return 0, unix.ENODATA
-	}
+	// security.capability is answered from disk like any other: the kernel
+	// asks for it before every write(2) to drop file capabilities, and a
+	// made-up "none" would keep a capability set through the mount on its
+	// writes. The go-fuse front end remembers "none" per inode instead.
 	var n int
 	err := p.withPathFd(rel, func(pp string) error {
 		var err error

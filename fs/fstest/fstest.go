@@ -57,6 +57,8 @@ func RunCaps(t *testing.T, caps Caps, mount Mount) {
 	cases = append(cases, fileCases...)
 	cases = append(cases, dirCases...)
 	cases = append(cases, metaCases...)
+	cases = append(cases, permCases...)
+	cases = append(cases, cacheCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			mnt, p := mount(t)

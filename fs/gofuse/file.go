@@ -38,6 +38,9 @@ func (n *Node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, s
 	}
 	h, err := n.p.Open(rel, int(flags))
 	if err != nil {
+		if flags&syscall.O_TRUNC != 0 {
+			n.invalidateAfter(err) // it may have been truncated before the journal failed
+		}
 		return nil, 0, errno(err)
 	}
 	f := &File{n: n, h: h}
@@ -50,10 +53,17 @@ func (n *Node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, s
 func (n *Node) Create(ctx context.Context, name string, flags, mode uint32, out *fuse.EntryOut) (*fs.Inode, fs.FileHandle, uint32, syscall.Errno) {
 	h, st, err := n.p.Create(n.child(name), int(flags), mode, owner(ctx))
 	if err != nil {
+		n.invalidateAfter(err, name)
 		return nil, nil, 0, errno(err)
 	}
 	ch := n.newChild(ctx, &st, out)
 	cn := ch.Operations().(*Node)
+	if flags&syscall.O_EXCL != 0 {
+		// A file this call made has no file capabilities: the GETXATTR before
+		// each of its writes is answered at once. (Without O_EXCL it may be an
+		// existing file the kernel believed absent.)
+		cn.caps.learnAbsent(0)
+	}
 	f := &File{n: cn, h: h}
 	if e := cn.opened(f); e != 0 {
 		return nil, nil, 0, e

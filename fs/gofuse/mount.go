@@ -15,22 +15,33 @@ type Options struct {
 	// FsName is shown as the mount's source in /proc/mounts; roamfs puts the
 	// cache directory there so `roamfs logoff MOUNTPOINT` can find the session.
 	FsName string
-	// CacheTimeout is how long the kernel may trust entries and attributes.
-	// roamfs is the only writer of its cache while mounted, so it can be long.
+	// CacheTimeout is how long the kernel may trust entries, attributes and
+	// negative lookups (0: DefaultCacheTimeout). roamfs is the only writer of
+	// its cache while mounted, so it can be long: invalidate.go says how the
+	// kernel's view stays right.
 	CacheTimeout time.Duration
 	Debug        bool
 }
 
+// DefaultCacheTimeout is the kernel's entry and attribute timeout: lookups
+// and stats of a known path never reach the daemon within it.
+const DefaultCacheTimeout = time.Hour
+
 // Mount serves p at dir and returns once the kernel has the mount.
 func Mount(dir string, p *overlay.Profile, o Options) (*Server, error) {
 	if o.CacheTimeout == 0 {
-		o.CacheTimeout = 5 * time.Second
+		o.CacheTimeout = DefaultCacheTimeout
 	}
 	t := o.CacheTimeout
 	opts := &fs.Options{
 		EntryTimeout:    &t,
 		AttrTimeout:     &t,
 		NegativeTimeout: &t,
+		// Modes reach the kernel as the cache has them: go-fuse would report a
+		// mode 0000 as 0644 (0755 for a directory), and with
+		// default_permissions the kernel would let anybody read a file its
+		// owner locked with chmod 000 (issue 12).
+		NullPermissions: true,
 		MountOptions: fuse.MountOptions{
 			FsName:      o.FsName,
 			Name:        "roamfs",
@@ -48,5 +59,5 @@ func Mount(dir string, p *overlay.Profile, o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mount %s: %w", dir, err)
 	}
-	return &Server{srv: srv, open: root.open}, nil
+	return &Server{srv: srv, open: root.open, root: root}, nil
 }

@@ -22,6 +22,8 @@ type Node struct {
 
 	mu    sync.Mutex
 	files map[*File]struct{} // open handles: a file unlinked while open is reached through them
+
+	caps capCache // whether it has a security.capability xattr (xattr.go)
 }
 
 // opened tracks a new handle. Once the server stopped (the open was still
@@ -195,6 +197,7 @@ func (n *Node) Setattr(ctx context.Context, f fs.FileHandle, in *fuse.SetAttrIn,
 		st, err = n.p.Setattr(rel, a)
 	}
 	if err != nil {
+		n.invalidateAfter(err)
 		return errno(err)
 	}
 	fillAttr(&out.Attr, &st)
@@ -204,6 +207,7 @@ func (n *Node) Setattr(ctx context.Context, f fs.FileHandle, in *fuse.SetAttrIn,
 func (n *Node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	st, err := n.p.Mkdir(n.child(name), mode, owner(ctx))
 	if err != nil {
+		n.invalidateAfter(err, name)
 		return nil, errno(err)
 	}
 	return n.newChild(ctx, &st, out), 0
@@ -212,6 +216,7 @@ func (n *Node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 func (n *Node) Mknod(ctx context.Context, name string, mode, dev uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	st, err := n.p.Mknod(n.child(name), mode, dev, owner(ctx))
 	if err != nil {
+		n.invalidateAfter(err, name)
 		return nil, errno(err)
 	}
 	return n.newChild(ctx, &st, out), 0
@@ -220,6 +225,7 @@ func (n *Node) Mknod(ctx context.Context, name string, mode, dev uint32, out *fu
 func (n *Node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	st, err := n.p.Symlink(target, n.child(name), owner(ctx))
 	if err != nil {
+		n.invalidateAfter(err, name)
 		return nil, errno(err)
 	}
 	return n.newChild(ctx, &st, out), 0
@@ -228,6 +234,7 @@ func (n *Node) Symlink(ctx context.Context, target, name string, out *fuse.Entry
 func (n *Node) Link(ctx context.Context, target fs.InodeEmbedder, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	st, err := n.p.Link(target.EmbeddedInode().Path(nil), n.child(name))
 	if err != nil {
+		n.invalidateAfter(err, name)
 		return nil, errno(err)
 	}
 	return n.newChild(ctx, &st, out), 0
@@ -243,16 +250,28 @@ func (n *Node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
 }
 
 func (n *Node) Unlink(ctx context.Context, name string) syscall.Errno {
-	return errno(n.p.Unlink(n.child(name)))
+	err := n.p.Unlink(n.child(name))
+	if err != nil {
+		n.invalidateAfter(err, name)
+	}
+	return errno(err)
 }
 
 func (n *Node) Rmdir(ctx context.Context, name string) syscall.Errno {
-	return errno(n.p.Rmdir(n.child(name)))
+	err := n.p.Rmdir(n.child(name))
+	if err != nil {
+		n.invalidateAfter(err, name)
+	}
+	return errno(err)
 }
 
 func (n *Node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
 	newRel := path.Join(newParent.EmbeddedInode().Path(nil), newName)
-	return errno(n.p.Rename(n.child(name), newRel, flags))
+	err := n.p.Rename(n.child(name), newRel, flags)
+	if err != nil {
+		invalidateTwo(err, n, name, newParent, newName)
+	}
+	return errno(err)
 }
 
 func (n *Node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
@@ -284,38 +303,4 @@ func (n *Node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
 	}
 	fillStatfs(out, &s)
 	return 0
-}
-
-func (n *Node) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
-	rel, e := n.path()
-	if e != 0 {
-		return 0, e
-	}
-	sz, err := n.p.Getxattr(rel, attr, dest)
-	return uint32(sz), errno(err)
-}
-
-func (n *Node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
-	rel, e := n.path()
-	if e != 0 {
-		return 0, e
-	}
-	sz, err := n.p.Listxattr(rel, dest)
-	return uint32(sz), errno(err)
-}
-
-func (n *Node) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
-	rel, e := n.path()
-	if e != 0 {
-		return e
-	}
-	return errno(n.p.Setxattr(rel, attr, data, int(flags)))
-}
-
-func (n *Node) Removexattr(ctx context.Context, attr string) syscall.Errno {
-	rel, e := n.path()
-	if e != 0 {
-		return e
-	}
-	return errno(n.p.Removexattr(rel, attr))
 }

@@ -10,6 +10,7 @@ import (
 type Server struct {
 	srv  *fuse.Server
 	open *leftOpen
+	root *Node
 }
 
 // Wait returns when the mount is gone (logoff, umount, a killed connection).

@@ -1,8 +1,15 @@
 package main
 
 // Issue 8, item 2: metadata. One application thread creates, writes 4 KiB to
-// and closes N small files, stats them all, renames them all and unlinks them
-// all; each phase is timed on its own, on each target in the same run.
+// and closes N small files, stats them all, stats them all again a while later,
+// renames them all and unlinks them all; each phase is timed on its own, on
+// each target in the same run.
+//
+// The second stat (issue 12) comes after restatPause, longer than the
+// loopback's one-second entry and attribute timeouts (go-fuse's example): it
+// measures what long kernel timeouts buy, the stat of a file looked at a
+// while ago. The first stat follows writes, after which the kernel asks
+// every FUSE daemon for the new size and times once.
 
 import (
 	"bufio"
@@ -15,7 +22,10 @@ import (
 	"time"
 )
 
-var metaPhases = []string{"create", "stat", "rename", "unlink"}
+var metaPhases = []string{"create", "stat", "restat", "rename", "unlink"}
+
+// restatPause is the wait before the "restat" phase.
+const restatPause = 1500 * time.Millisecond
 
 type metaRun struct {
 	Rate    map[string]float64 // phase → files per second
@@ -82,10 +92,17 @@ func (h *harness) metaOnce(ctx context.Context, t, tag string) (r metaRun, err e
 			_, err := os.Lstat(name(i, ""))
 			return err
 		},
+		"restat": func(i int) error {
+			_, err := os.Lstat(name(i, ""))
+			return err
+		},
 		"rename": func(i int) error { return os.Rename(name(i, ""), name(i, ".renamed")) },
 		"unlink": func(i int) error { return os.Remove(name(i, ".renamed")) },
 	}
 	for _, p := range metaPhases {
+		if p == "restat" {
+			time.Sleep(restatPause)
+		}
 		start := time.Now()
 		for i := 0; i < n; i++ {
 			if i%256 == 0 && ctx.Err() != nil {
