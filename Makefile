@@ -6,8 +6,11 @@ SHARED  ?= ../shared
 
 .PHONY: build test unit cgofuse cgofuse-portable windows e2e contract demo bench bench-quick bench-micro lint fuzz fuzz-short clean
 
+# The version `roamfs version` reports: the nearest tag, else the commit.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/roamfs
+	$(GO) build -buildvcs=auto -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/roamfs
 
 # Unit tests with the race detector, then the end-to-end tests through real
 # mounts (one package at a time: mounts must not race each other), then the CLI

@@ -7,9 +7,12 @@ package event
 
 // Ids of roamfs' log events: the Linux log carries the id in
 // the field event_id, `roamfs events` lists them, and the Windows Event Log
-// message resources are generated from the same table. Ids follow the User
-// Profile Service's where the meaning matches (its operational log's 1–4 and
-// 50s, the Application log's 15xx), so an administrator's searches still work.
+// message resources are generated from the same table. Ids are the User
+// Profile Service's only where the meaning is Windows' own (its operational
+// log's 1–4 and 50s, the Application log's 1500s as Windows defines them), so
+// an administrator's searches find what they expect; roamfs' own events
+// (conflicts, guards, replay, streaming, …) have ids of their own, 1600–1799,
+// which Windows does not use for its profile service.
 const (
 	LogonStart          = 1    // Windows: received user logon notification
 	LogonDone           = 2    // Windows: finished processing user logon notification
@@ -23,44 +26,69 @@ const (
 	CopyFailed          = 1509 // Windows: a file could not be copied
 	NewProfile          = 1521 // Windows: no roaming copy (new one created, or the cached one used)
 	NotOwner            = 1526 // Windows: the server folder belongs to someone else
-	Conflict            = 1530 // roamfs: both machines changed a path
-	KeptServer          = 1531 // roamfs: a newer write beat this machine's delete
-	ReplayingJournal    = 1532 // roamfs: unsynced changes of an earlier session found at logon
-	KeptLocal           = 1533 // roamfs: a cache file unknown to the server and the base was kept
-	CaseClash           = 1534 // roamfs: names differing only in case were left untouched
-	Discarded           = 1535 // roamfs: read-only or mandatory profile: changes not uploaded
-	MassDelete          = 1536 // roamfs: logoff held, it would delete too much of the server
-	OverQuota           = 1537 // roamfs: the profile is over its size limit
-	SkippedEntry        = 1538 // roamfs: a server entry that cannot be part of a profile was skipped
+	Conflict            = 1701 // roamfs: both machines changed a path
+	KeptServer          = 1702 // roamfs: a newer write beat this machine's delete
+	ReplayingJournal    = 1703 // roamfs: unsynced changes of an earlier session found at logon
+	KeptLocal           = 1704 // roamfs: a cache file unknown to the server and the base was kept
+	CaseClash           = 1705 // roamfs: names differing only in case were left untouched
+	Discarded           = 1706 // roamfs: read-only or mandatory profile: changes not uploaded
+	MassDelete          = 1707 // roamfs: logoff held, it would delete too much of the server
+	OverQuota           = 1708 // roamfs: the profile is over its size limit
+	SkippedEntry        = 1709 // roamfs: a server entry that cannot be part of a profile was skipped
 )
 
 // Event is one row of the table.
 type Event struct {
-	ID   int
-	Text string
+	ID    int
+	Text  string
+	Level Level // the level the event is logged at, as `roamfs events --json` lists it
+}
+
+// Level is an event's severity, zap's level names.
+type Level string
+
+// The levels events are logged at.
+const (
+	Info  Level = "info"
+	Warn  Level = "warn"
+	Error Level = "error"
+)
+
+// Windows reports whether id is one of Windows' own User Profile Service ids,
+// used with Windows' meaning.
+func Windows(id int) bool { return id < 1000 || id >= 1500 && id <= 1545 }
+
+// ByID returns the table's row for id.
+func ByID(id int) (Event, bool) {
+	for _, e := range All {
+		if e.ID == id {
+			return e, true
+		}
+	}
+	return Event{}, false
 }
 
 // All is the table, by id.
 var All = []Event{
-	{LogonStart, "Received user logon notification: merging the server copy into the cache."},
-	{LogonDone, "Finished processing user logon: the profile is mounted."},
-	{LogoffStart, "Received user logoff notification: replaying the change journal to the server."},
-	{LogoffDone, "Finished processing user logoff: the server copy holds every change."},
-	{HiveUploadStarted, "Background upload of the registry hive started."},
-	{HiveUploadSucceeded, "Background upload of the registry hive succeeded."},
-	{HiveUploadFailed, "Background upload of the registry hive failed; the next trigger or the logoff tries again."},
-	{HiveMandatory, "The registry hive is not uploaded: the profile is read-only or mandatory."},
-	{UploadFailed, "The roaming profile could not be completely updated; every change is kept in the journal for the next sync."},
-	{CopyFailed, "A file could not be copied between the server copy and the cache."},
-	{NewProfile, "The roaming copy of the profile was not found: a new profile was created, or the cached copy is used for this session."},
-	{NotOwner, "The roaming profile folder belongs to neither the user nor an administrator; logon refused."},
-	{Conflict, "Both machines changed this path: the newer version won and the other was kept as a conflict copy."},
-	{KeptServer, "A path deleted on this machine was changed elsewhere: the newer version was kept."},
-	{ReplayingJournal, "Unsynced changes of an earlier session were found and are merged into the server first."},
-	{KeptLocal, "A file in the cache unknown to the server and to the last sync was kept and will be uploaded."},
-	{CaseClash, "Names that differ only in case were left untouched."},
-	{Discarded, "The profile is read-only or mandatory: this session's changes were not uploaded."},
-	{MassDelete, "The logoff was held: it would delete more of the server copy than MassDeletePercent allows."},
-	{OverQuota, "The profile is over its size limit."},
-	{SkippedEntry, "An entry of the server copy that cannot be part of a profile was skipped."},
+	{LogonStart, "Received user logon notification: merging the server copy into the cache.", Info},
+	{LogonDone, "Finished processing user logon: the profile is mounted.", Info},
+	{LogoffStart, "Received user logoff notification: replaying the change journal to the server.", Info},
+	{LogoffDone, "Finished processing user logoff: the server copy holds every change.", Info},
+	{HiveUploadStarted, "Background upload of the registry hive started.", Info},
+	{HiveUploadSucceeded, "Background upload of the registry hive succeeded.", Info},
+	{HiveUploadFailed, "Background upload of the registry hive failed; the next trigger or the logoff tries again.", Error},
+	{HiveMandatory, "The registry hive is not uploaded: the profile is read-only or mandatory.", Info},
+	{UploadFailed, "The roaming profile could not be completely updated; every change is kept in the journal for the next sync.", Error},
+	{CopyFailed, "A file could not be copied between the server copy and the cache.", Error},
+	{NewProfile, "The roaming copy of the profile was not found: a new profile was created, or the cached copy is used for this session.", Warn},
+	{NotOwner, "The roaming profile folder belongs to neither the user nor an administrator; logon refused.", Error},
+	{Conflict, "Both machines changed this path: the newer version won and the other was kept as a conflict copy.", Warn},
+	{KeptServer, "A path deleted on this machine was changed elsewhere: the newer version was kept.", Warn},
+	{ReplayingJournal, "Unsynced changes of an earlier session were found and are merged into the server first.", Warn},
+	{KeptLocal, "A file in the cache unknown to the server and to the last sync was kept and will be uploaded.", Info},
+	{CaseClash, "Names that differ only in case were left untouched.", Warn},
+	{Discarded, "The profile is read-only or mandatory: this session's changes were not uploaded.", Warn},
+	{MassDelete, "The logoff was held: it would delete more of the server copy than MassDeletePercent allows.", Warn},
+	{OverQuota, "The profile is over its size limit.", Warn},
+	{SkippedEntry, "An entry of the server copy that cannot be part of a profile was skipped.", Warn},
 }

@@ -14,8 +14,11 @@ func TestEventTable(t *testing.T) {
 		if e.Text == "" {
 			t.Errorf("event %d has no text", e.ID)
 		}
-		if !(e.ID >= 1 && e.ID <= 61 || e.ID >= 1500 && e.ID <= 1545) {
-			t.Errorf("event %d outside 1–61 and 1500–1545", e.ID)
+		if !(e.ID >= 1 && e.ID <= 61 || e.ID >= 1500 && e.ID <= 1545 || e.ID >= 1600 && e.ID <= 1799) {
+			t.Errorf("event %d outside 1–61, 1500–1545 (Windows' own) and 1600–1799 (roamfs' own)", e.ID)
+		}
+		if e.Level != Info && e.Level != Warn && e.Level != Error {
+			t.Errorf("event %d has level %q", e.ID, e.Level)
 		}
 	}
 }

@@ -59,7 +59,7 @@ func TestLogoffDryRun(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(m.server, "Music")); err == nil {
 		t.Error("logoff after the dry run kept Music on the server")
 	}
-	if ev := must(t, "events"); !strings.Contains(ev, "1521") || !strings.Contains(ev, "1530") {
+	if ev := must(t, "events"); !strings.Contains(ev, "1521") || !strings.Contains(ev, "1701") {
 		t.Errorf("roamfs events lacks ids:\n%s", ev)
 	}
 }

@@ -767,8 +767,8 @@ func testMandatoryProfile(t *testing.T, withDefaults bool) {
 	if !res.OK || res.Uploaded != 0 || res.Deleted != 0 || res.Discarded == 0 {
 		t.Errorf("logoff of a mandatory profile: %s; want ok, nothing uploaded or deleted, the changes counted as discarded", r.stdout)
 	}
-	if d := hpWithID(hpEvents(t, m.cache), 1535, session); len(d) == 0 || !strings.Contains(strings.ToLower(d[0].Msg), "discard") {
-		t.Errorf("no event 1535 saying the changes were discarded in the log")
+	if d := hpWithID(hpEvents(t, m.cache), 1706, session); len(d) == 0 || !strings.Contains(strings.ToLower(d[0].Msg), "discard") {
+		t.Errorf("no event 1706 saying the changes were discarded in the log")
 	}
 	requireSameTree(t, "server copy of the mandatory profile after logoff", snapshot(t, server, nil), want, hpSameWithTimes)
 

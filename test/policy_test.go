@@ -465,8 +465,8 @@ func TestPolicyQuota(t *testing.T) {
 		t.Errorf("status after the refused logoff: Loaded=%v PendingChanges=%d LastUploadTime=%v; want true, >0, null",
 			st.Loaded, st.PendingChanges, st.LastUploadTime)
 	}
-	if len(hpWithID(hpEvents(t, m.cache), 1537, session)) == 0 {
-		t.Errorf("no over-quota event 1537 logged for the refused logoff")
+	if len(hpWithID(hpEvents(t, m.cache), 1708, session)) == 0 {
+		t.Errorf("no over-quota event 1708 logged for the refused logoff")
 	}
 
 	if err := os.Remove(m.p("Documents/big.bin")); err != nil {
@@ -534,7 +534,7 @@ func TestPolicyQuotaRegistry(t *testing.T) {
 }
 
 // TestPolicyQuotaWarnUser: with WarnUser, a profile already over its limit at
-// logon gets the over-quota event (1537) during the session.
+// logon gets the over-quota event (1708) during the session.
 func TestPolicyQuotaWarnUser(t *testing.T) {
 	m := newMachine(t, newServer(t))
 	m.logon()
@@ -546,11 +546,11 @@ func TestPolicyQuotaWarnUser(t *testing.T) {
 	session := hpStatusOf(t, m.cache).Session
 	var warned []hpEvent
 	hpWaitFor(20*time.Second, func() bool {
-		warned = hpWithID(hpEvents(t, m.cache), 1537, session)
+		warned = hpWithID(hpEvents(t, m.cache), 1708, session)
 		return len(warned) > 0
 	})
 	if len(warned) == 0 {
-		t.Errorf("no over-quota event 1537 logged during a session that started over the limit:\n%s", hpDumpEvents(hpEvents(t, m.cache)))
+		t.Errorf("no over-quota event 1708 logged during a session that started over the limit:\n%s", hpDumpEvents(hpEvents(t, m.cache)))
 	} else if !strings.Contains(warned[0].raw, polQuotaMessage) {
 		t.Logf("the warning does not carry the ProfileQuotaMessage: %s", warned[0].raw)
 	}
@@ -715,8 +715,8 @@ func TestPolicyReadOnlyProfile(t *testing.T) {
 	if !strings.Contains(strings.ToLower(r.stdout+r.stderr), "discard") {
 		t.Errorf("logoff of a read-only profile printed %q: no line says the session's changes were discarded", r.stdout+r.stderr)
 	}
-	if len(hpWithID(hpEvents(t, m.cache), 1535, session)) == 0 {
-		t.Errorf("no event 1535 (changes discarded) in the log")
+	if len(hpWithID(hpEvents(t, m.cache), 1706, session)) == 0 {
+		t.Errorf("no event 1706 (changes discarded) in the log")
 	}
 	requireSameTree(t, "server copy after a read-only session", snapshot(t, server, nil), want, hpSameWithTimes)
 

@@ -21,7 +21,7 @@ import (
 // of random work through the mount (creates, overwrites, appends, renames and
 // deletes with distinct contents, some fsynced, some not), one kill per short
 // session. Each time the dead mount is detached and the journal replayed,
-// alternately by the next logon on the same cache (event 1532) and by
+// alternately by the next logon on the same cache (event 1703) and by
 // `roamfs sync --cache`. After every replay and after the final logoff the
 // server holds every acknowledged write — a write whose close(2) returned
 // without error before the kill, fsynced or not — with its final content.
@@ -85,10 +85,10 @@ func TestReliabilityKilledSession(t *testing.T) {
 		tl, how := bySync, "sync"
 		if k%2 == 0 {
 			tl, how = byLogon, "logon"
-			before := len(relWithID(relEvents(t, m.cache), 1532))
+			before := len(relWithID(relEvents(t, m.cache), 1703))
 			m.logon()
-			if after := len(relWithID(relEvents(t, m.cache), 1532)); after <= before {
-				t.Errorf("kill %d: the logon after the kill logged no event 1532 (earlier session's journal replayed)", k+1)
+			if after := len(relWithID(relEvents(t, m.cache), 1703)); after <= before {
+				t.Errorf("kill %d: the logon after the kill logged no event 1703 (earlier session's journal replayed)", k+1)
 			}
 			mounted = true
 		} else {
@@ -146,7 +146,7 @@ func TestReliabilityKilledSession(t *testing.T) {
 		}
 		return n
 	}
-	relReport(t, relRow{Fault: "daemon SIGKILLed mid-work; next logon replays the journal (event 1532)", Tried: byLogon.kills,
+	relReport(t, relRow{Fault: "daemon SIGKILLed mid-work; next logon replays the journal (event 1703)", Tried: byLogon.kills,
 		Acked: byLogon.acked, Lost: byLogon.lost, Note: note(byLogon)})
 	relReport(t, relRow{Fault: "daemon SIGKILLed mid-work; `roamfs sync --cache` replays", Tried: bySync.kills, Acked: bySync.acked,
 		Lost: bySync.lost, Note: note(bySync)})

@@ -22,6 +22,7 @@ import (
 type logonFlags struct {
 	server, cache, policy, user string
 	foreground, debug           bool
+	allowNonEmpty               bool
 	readyFd                     int
 	timeout                     time.Duration
 }
@@ -45,6 +46,7 @@ The filesystem is then served by a background process until logoff or umount.`,
 	fl.StringVar(&f.user, "user", "", "whose profile this is (default: the calling user)")
 	fl.BoolVar(&f.foreground, "foreground", false, "serve the mount in this process instead of a background one")
 	fl.BoolVar(&f.debug, "debug", false, "log every FUSE request")
+	fl.BoolVar(&f.allowNonEmpty, "allow-non-empty", false, "mount over a folder that holds files (they are hidden until logoff)")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Minute, "how long to wait for the mount to be ready")
 	fl.IntVar(&f.readyFd, "ready-fd", 0, "internal: descriptor on which the daemon reports readiness")
 	fl.MarkHidden("ready-fd")
@@ -92,6 +94,11 @@ func (f *logonFlags) validate(mnt string) (logonConfig, error) {
 	}
 	if err := checkMountPoint(cfg.Mountpoint); err != nil {
 		return cfg, usageError{fmt.Errorf("logon: %w", err)}
+	}
+	if !f.allowNonEmpty {
+		if err := checkMountPointEmpty(cfg.Mountpoint); err != nil {
+			return cfg, usageError{fmt.Errorf("logon: %w", err)}
+		}
 	}
 	if src, ok := mountSource(cfg.Mountpoint); ok {
 		return cfg, codedError{ExitFailure, fmt.Errorf("logon: %s is already mounted (%s); log that session off first", cfg.Mountpoint, src)}
@@ -171,6 +178,9 @@ func startDaemon(c *cobra.Command, f logonFlags, cfg logonConfig) error {
 	args := []string{"logon", "--foreground", "--ready-fd", passReady(cmd, w), "--server", cfg.Server, "--cache", cfg.Layout.Dir}
 	if cfg.PolicyFile != "" {
 		args = append(args, "--policy", cfg.PolicyFile)
+	}
+	if f.allowNonEmpty {
+		args = append(args, "--allow-non-empty")
 	}
 	if f.debug {
 		args = append(args, "--debug")

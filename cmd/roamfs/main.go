@@ -28,10 +28,21 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// An unknown command is a usage error (exit 2) like an unknown flag:
+	// with Args set, cobra hands the words to it instead of failing itself.
+	root.Args = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usageError{fmt.Errorf("unknown command %q for %q\nsee '%s --help'", args[0], c.CommandPath(), c.CommandPath())}
+		}
+		return nil
+	}
+	root.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	root.Version = readBuildInfo().String()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
 	})
-	root.AddCommand(newLogonCmd(), newLogoffCmd(), newJournalCmd(), newStatusCmd(), newSyncCmd(), newHiveCmd(), newPolicyCmd(), newEventsCmd(), newServiceCmd())
+	root.AddCommand(newLogonCmd(), newLogoffCmd(), newJournalCmd(), newStatusCmd(), newSyncCmd(), newHiveCmd(), newPolicyCmd(), newEventsCmd(), newServiceCmd(), newVersionCmd())
 	return root
 }
 

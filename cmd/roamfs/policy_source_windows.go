@@ -7,7 +7,7 @@ import "roamfs/policy"
 // profile user's hive (the service runs as SYSTEM, whose HKCU is not theirs).
 func loadPolicy(file, userSID string) (*policy.Policy, error) {
 	if file != "" {
-		return policy.Load(file)
+		return loadPolicyFile(file)
 	}
 	return policy.FromRegistry(policy.WindowsRegistry{UserSID: userSID})
 }

@@ -1,0 +1,125 @@
+package test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCLIVersionAndExitCodes: `roamfs version` and `--version` name the
+// build; an unknown command and an unreadable policy file are usage or
+// configuration errors (exit 2), as the contract says of every such mistake.
+func TestCLIVersionAndExitCodes(t *testing.T) {
+	out := must(t, "version")
+	if !strings.HasPrefix(out, "roamfs ") || !strings.Contains(out, "go1.") || !strings.Contains(out, "go-fuse") {
+		t.Errorf("roamfs version: %q", out)
+	}
+	if v := must(t, "--version"); v != out {
+		t.Errorf("--version %q differs from version %q", v, out)
+	}
+	var b map[string]any
+	if err := json.Unmarshal([]byte(must(t, "version", "--json")), &b); err != nil || b["version"] == "" || b["go_version"] == "" {
+		t.Errorf("version --json: %v %v", b, err)
+	}
+	missing := filepath.Join(t.TempDir(), "no-such-policy.yaml")
+	m := newMachine(t, newServer(t))
+	for _, args := range [][]string{
+		{"no-such-command"},
+		{"policy", "show", "--policy", missing},
+		{"logon", "--server", m.server, "--cache", m.cache, "--policy", missing, m.mnt},
+	} {
+		r, err := roamfs(args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.code != 2 {
+			t.Errorf("roamfs %s: exit %d, want 2 (stderr %q)", strings.Join(args, " "), r.code, r.stderr)
+		}
+	}
+	// sync with a missing policy file: the cache must exist first.
+	m.logon()
+	m.logoff()
+	r, err := roamfs("sync", "--cache", m.cache, "--policy", missing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.code != 2 || !strings.Contains(r.stderr, "no-such-policy.yaml") {
+		t.Errorf("sync with a missing policy file: exit %d, stderr %q; want 2 naming the file", r.code, r.stderr)
+	}
+}
+
+// TestCLIJSONListings: `events --json` and `policy show --json` print one
+// JSON object per line, events with their level and whether the id is
+// Windows' own; roamfs' own events are outside Windows' 1500–1545.
+func TestCLIJSONListings(t *testing.T) {
+	ids := map[int]map[string]any{}
+	for _, line := range strings.Split(strings.TrimSpace(must(t, "events", "--json")), "\n") {
+		var e map[string]any
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("events --json line %q: %v", line, err)
+		}
+		ids[int(e["id"].(float64))] = e
+	}
+	for id, want := range map[int]string{1: "windows", 1521: "windows", 1701: "roamfs", 1709: "roamfs"} {
+		if e := ids[id]; e == nil || e["source"] != want || e["level"] == "" || e["meaning"] == "" {
+			t.Errorf("event %d: %v, want source %s with level and meaning", id, e, want)
+		}
+	}
+	for id, e := range ids {
+		if e["source"] == "roamfs" && id >= 1500 && id <= 1545 {
+			t.Errorf("roamfs' own event %d uses an id of Windows' profile service", id)
+		}
+	}
+	pol := filepath.Join(t.TempDir(), "p.yaml")
+	if err := os.WriteFile(pol, []byte("MassDeletePercent: 20\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, line := range strings.Split(strings.TrimSpace(must(t, "policy", "show", "--json", "--policy", pol)), "\n") {
+		var s map[string]string
+		if err := json.Unmarshal([]byte(line), &s); err != nil {
+			t.Fatalf("policy show --json line %q: %v", line, err)
+		}
+		if s["key"] == "MassDeletePercent" {
+			found = s["origin"] == "set" && s["value"] == "20"
+		}
+	}
+	if !found {
+		t.Error("policy show --json does not list MassDeletePercent as set to 20")
+	}
+}
+
+// TestLogonRefusesNonEmptyMountPoint: files in the mount point would vanish
+// from view until logoff; logon refuses (exit 2, nothing mounted) unless
+// --allow-non-empty, and then the files are back after logoff.
+func TestLogonRefusesNonEmptyMountPoint(t *testing.T) {
+	m := newMachine(t, newServer(t))
+	if err := os.MkdirAll(m.mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(m.mnt, "local.txt"), "mine")
+	r, err := roamfs("logon", "--server", m.server, "--cache", m.cache, m.mnt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.code != 2 || !strings.Contains(r.stderr, "not empty") || !strings.Contains(r.stderr, "--allow-non-empty") {
+		t.Errorf("logon over a non-empty folder: exit %d, stderr %q; want 2 naming --allow-non-empty", r.code, r.stderr)
+	}
+	if isMounted(m.mnt) {
+		t.Fatal("refused logon left a mount")
+	}
+	out := must(t, "logon", "--allow-non-empty", "--server", m.server, "--cache", m.cache, m.mnt)
+	if !isMounted(m.mnt) {
+		t.Fatalf("logon --allow-non-empty did not mount: %s", out)
+	}
+	m.pid = m.status().PID
+	if _, err := os.Stat(m.p("local.txt")); err == nil {
+		t.Error("the folder's own file shows through the mount")
+	}
+	m.logoff()
+	if got, err := os.ReadFile(filepath.Join(m.mnt, "local.txt")); err != nil || string(got) != "mine" {
+		t.Errorf("after logoff the mount point's own file reads %q, %v", got, err)
+	}
+}
