@@ -55,7 +55,9 @@ func (o *Offline) Sync(ctx context.Context, run func(context.Context) (syncer.Re
 	res, err := run(ctx)
 	raw, _ := json.Marshal(res)
 	uerr := o.layout.UpdateStatus(func(st *cachedir.Status) {
-		st.LastSyncResult = raw
+		if err != nil || !res.Idle() || len(st.LastSyncResult) == 0 {
+			st.LastSyncResult = raw
+		}
 		if err == nil {
 			st.LastUploadTime = &res.Time
 		}

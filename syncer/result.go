@@ -18,6 +18,13 @@ type Result struct {
 	Error     string    `json:"error,omitempty"`
 }
 
+// Idle reports a sync that found nothing to do: it succeeded and moved,
+// kept or discarded nothing. The status keeps the last sync that did
+// something, so an idle `roamfs sync` does not hide it.
+func (r Result) Idle() bool {
+	return r.OK && r.Error == "" && r.Uploaded+r.Deleted+r.Kept+r.Conflicts+r.Discarded == 0
+}
+
 // LogonResult sums up a logon merge.
 type LogonResult struct {
 	Time         time.Time

@@ -7,6 +7,7 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"roamfs/cachedir"
@@ -17,8 +18,9 @@ import (
 func newJournalCmd() *cobra.Command {
 	var cache string
 	var asJSON, all bool
+	var filter journalFilter
 	c := &cobra.Command{
-		Use:   "journal [--json] [--all] --cache DIR",
+		Use:   "journal [--json] [--all] [--path PREFIX] [--since TIME] [--session ID] [--op OP] [--limit N] --cache DIR",
 		Short: "Show the change journal: pending entries, or the whole history",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -26,10 +28,14 @@ func newJournalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := filter.parse(); err != nil {
+				return err
+			}
 			entries, err := readJournal(l, all)
 			if err != nil {
 				return err
 			}
+			entries = filter.apply(entries)
 			if asJSON {
 				enc := json.NewEncoder(c.OutOrStdout())
 				for _, e := range entries {
@@ -44,6 +50,7 @@ func newJournalCmd() *cobra.Command {
 	c.Flags().StringVar(&cache, "cache", "", "local cache directory")
 	c.Flags().BoolVar(&asJSON, "json", false, "one JSON object a line")
 	c.Flags().BoolVar(&all, "all", false, "include the synced history")
+	filter.flags(c)
 	return c
 }
 
@@ -81,7 +88,7 @@ func printJournalTable(w io.Writer, entries []session.JournalEntry) {
 		if e.Synced {
 			synced = "yes"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", e.Seq, e.Time, sess, e.Op, p, e.Size, synced)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, humanTime(e.Time), sess, e.Op, p, humanize.IBytes(uint64(max(e.Size, 0))), synced)
 	}
 	tw.Flush()
 	if len(entries) == 0 {

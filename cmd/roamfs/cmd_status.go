@@ -31,10 +31,19 @@ func newStatusCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// A session whose daemon died without logging off: the
+			// status is printed, and the exit code says it needs care.
+			health := sessionHealth(l, st)
 			if asJSON {
-				return json.NewEncoder(c.OutOrStdout()).Encode(st)
+				if err := json.NewEncoder(c.OutOrStdout()).Encode(st); err != nil {
+					return err
+				}
+			} else {
+				printStatus(c.OutOrStdout(), st)
 			}
-			printStatus(c.OutOrStdout(), st)
+			if health != nil {
+				return codedError{ExitFailure, health}
+			}
 			return nil
 		},
 	}
@@ -75,7 +84,7 @@ func printStatus(w io.Writer, st cachedir.Status) {
 	fmt.Fprintf(w, "LocalPath:         %s\n", st.LocalPath)
 	fmt.Fprintf(w, "RoamingPath:       %s\n", st.RoamingPath)
 	fmt.Fprintf(w, "Loaded:            %v\n", st.Loaded)
-	fmt.Fprintf(w, "Status:            %d\n", st.Status)
+	fmt.Fprintf(w, "Status:            %d (%s)\n", st.Status, statusWords(st.Status))
 	if st.NotRoamingReason != "" {
 		fmt.Fprintf(w, "NotRoaming:        %s\n", st.NotRoamingReason)
 	}
