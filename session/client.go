@@ -99,6 +99,21 @@ func (c *Client) Plan() ([]PlanEntry, error) {
 	return entries, json.NewDecoder(body).Decode(&entries)
 }
 
+// DryRun is what a logoff now would do and how it would end, checks included.
+func (c *Client) DryRun(allowMassDelete bool) (DryRun, error) {
+	q := pathDryRun
+	if allowMassDelete {
+		q += "?allow_mass_delete=1"
+	}
+	var d DryRun
+	body, err := c.do("GET", q)
+	if err != nil {
+		return d, err
+	}
+	defer body.Close()
+	return d, json.NewDecoder(body).Decode(&d)
+}
+
 // UploadHive asks for a background hive upload now (of the hives that
 // changed).
 func (c *Client) UploadHive() (syncer.HiveResult, error) {

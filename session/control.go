@@ -19,6 +19,7 @@ const (
 	pathStatus     = "/status"      // GET: cachedir.Status
 	pathJournal    = "/journal"     // GET [?all=1]: JournalEntry lines, or one {"error": ...} line
 	pathPlan       = "/plan"        // GET: []PlanEntry
+	pathDryRun     = "/dry-run"     // GET [?allow_mass_delete=1]: DryRun
 	pathHiveUpload = "/hive/upload" // POST: syncer.HiveResult
 	pathLogoff     = "/logoff"      // POST [?allow_mass_delete=1]: Reply, once the sync is done
 )
@@ -70,6 +71,9 @@ func (s *Session) controlMux() *http.ServeMux {
 			return
 		}
 		json.NewEncoder(w).Encode(PlanEntries(plan))
+	}))
+	mux.HandleFunc("GET "+pathDryRun, s.whileOpen(func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(s.DryRun(r.Context(), r.URL.Query().Get("allow_mass_delete") == "1"))
 	}))
 	mux.HandleFunc("POST "+pathHiveUpload, s.whileOpen(func(w http.ResponseWriter, r *http.Request) {
 		res, err := s.hive.upload(r.Context())

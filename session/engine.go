@@ -22,6 +22,7 @@ import (
 // profile's user.
 type engine struct {
 	log *zap.Logger
+	pol *policy.Policy
 	j   *journal.Journal
 	sy  *syncer.Syncer
 }
@@ -71,7 +72,7 @@ func openEngine(c engineConfig) (*engine, error) {
 		j.Close()
 		return nil, err
 	}
-	return &engine{log: c.log, j: j, sy: sy}, nil
+	return &engine{log: c.log, pol: c.pol, j: j, sy: sy}, nil
 }
 
 // openServer opens the server copy behind the retrying decorator.

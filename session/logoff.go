@@ -68,6 +68,7 @@ func (s *Session) precheck(ctx context.Context, allowMassDelete bool) *Reply {
 	}
 	s.sy.AllowMassDelete(allowMassDelete)
 	if _, err := s.sy.PlanLogoff(ctx); err != nil {
+		s.sy.LogHeld(err)
 		r := failed(err.Error())
 		return &r
 	}

@@ -32,6 +32,7 @@ func (s *Syncer) PlanFull(ctx context.Context, loadTime time.Time) (*Plan, error
 func (s *Syncer) Full(ctx context.Context, loadTime time.Time) (Result, error) {
 	plan, err := s.PlanFull(ctx, loadTime)
 	if err != nil {
+		s.LogHeld(err)
 		return Result{Time: time.Now(), Error: err.Error()}, err
 	}
 	return s.Apply(ctx, plan)

@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"errors"
 	"fmt"
 
 	"go.uber.org/zap"
@@ -47,9 +48,18 @@ func (s *Syncer) checkMassDelete(plan *Plan, total func() (int, error)) error {
 func (s *Syncer) massDelete(dels, total int) error {
 	pct := s.cfg.Policy.MassDeletePercent
 	if dels*100 > pct*total {
-		s.log.Warn("logoff held: it would delete too much of the server copy", zap.Int("event_id", event.MassDelete),
-			zap.Int("deletes", dels), zap.Int("total", total))
 		return &ErrMassDelete{Deletes: dels, Total: total, Percent: pct}
 	}
 	return nil
+}
+
+// LogHeld logs the event of a sync held by the mass-delete guard. Only a
+// real sync calls it: a plan for a dry run holds nothing, and an event for
+// it would be a false alert.
+func (s *Syncer) LogHeld(err error) {
+	var md *ErrMassDelete
+	if errors.As(err, &md) {
+		s.log.Warn("logoff held: it would delete too much of the server copy", zap.Int("event_id", event.MassDelete),
+			zap.Int("deletes", md.Deletes), zap.Int("total", md.Total))
+	}
 }

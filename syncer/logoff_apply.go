@@ -21,6 +21,7 @@ import (
 func (s *Syncer) Logoff(ctx context.Context) (Result, error) {
 	plan, err := s.PlanLogoff(ctx)
 	if err != nil {
+		s.LogHeld(err)
 		return Result{Time: time.Now(), Error: err.Error()}, err
 	}
 	return s.Apply(ctx, plan)

@@ -26,12 +26,11 @@ the daemon notices and syncs before it exits.`,
 		Args: exactArgs(1, "MOUNTPOINT"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if dryRun {
-				entries, err := logoffPlan(args[0])
+				d, err := logoffDryRun(args[0], allowMassDelete)
 				if err != nil {
 					return err
 				}
-				printPlan(c.OutOrStdout(), entries, asJSON)
-				return nil
+				return printDryRun(c, d, asJSON)
 			}
 			reply, err := logoff(args[0], allowMassDelete)
 			if reply.Quota != nil {
@@ -49,7 +48,7 @@ the daemon notices and syncs before it exits.`,
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the sync result (or the plan, one step a line) as JSON")
-	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan: each path, the action and the rule; change nothing")
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (each path, the action, the rule) and exit as the logoff would; change nothing")
 	c.Flags().BoolVar(&allowMassDelete, "allow-mass-delete", false, "let this logoff delete more of the server than MassDeletePercent")
 	return c
 }
@@ -66,27 +65,26 @@ func sessionOf(mnt string) (string, cachedir.Layout, error) {
 	return abs, l, err
 }
 
-// logoffPlan asks the session for its logoff plan, or plans from the cache when
-// the daemon is gone.
-func logoffPlan(mnt string) ([]session.PlanEntry, error) {
+// logoffDryRun asks the session what its logoff would do now, or plans from
+// the cache as a logoff of a dead daemon's mount would.
+func logoffDryRun(mnt string, allowMassDelete bool) (session.DryRun, error) {
 	_, l, err := sessionOf(mnt)
 	if err != nil {
-		return nil, err
+		return session.DryRun{}, err
 	}
 	c, err := session.Dial(l)
 	if errors.Is(err, session.ErrNoSession) {
 		o, err := openOffline(l, "", "", false)
 		if err != nil {
-			return nil, err
+			return session.DryRun{}, err
 		}
 		defer o.Close()
-		plan, err := o.Syncer().PlanLogoff(context.Background())
-		if err != nil {
-			return nil, err
-		}
-		return session.PlanEntries(plan), nil
+		return o.DryRun(context.Background(), session.DryRunCheck{Quota: true, AllowMassDelete: allowMassDelete}), nil
 	}
-	return c.Plan()
+	if err != nil {
+		return session.DryRun{}, err
+	}
+	return c.DryRun(allowMassDelete)
 }
 
 func logoff(mnt string, allowMassDelete bool) (session.Reply, error) {

@@ -15,7 +15,7 @@ import (
 
 func newSyncCmd() *cobra.Command {
 	var cache, server, pol string
-	var asJSON, full, force bool
+	var asJSON, full, force, dryRun bool
 	c := &cobra.Command{
 		Use:   "sync --cache DIR",
 		Short: "Replay pending journal entries to the server without a mount",
@@ -33,15 +33,18 @@ cache's unsynced journal entries against the server copy with the logoff rules.`
 			}
 			defer o.Close()
 			sy := o.Syncer()
+			var loadTime time.Time
+			if st, _ := l.ReadStatus(); st.LastDownloadTime != nil {
+				loadTime = *st.LastDownloadTime
+			}
+			if dryRun {
+				d := o.DryRun(context.Background(), session.DryRunCheck{AllowMassDelete: force, Full: full, LoadTime: loadTime})
+				return printDryRun(c, d, asJSON)
+			}
 			sy.AllowMassDelete(force)
 			sy.CleanServerTemps(context.Background())
 			run := sy.Logoff
 			if full {
-				st, _ := l.ReadStatus()
-				var loadTime time.Time
-				if st.LastDownloadTime != nil {
-					loadTime = *st.LastDownloadTime
-				}
 				run = func(ctx context.Context) (syncer.Result, error) { return sy.Full(ctx, loadTime) }
 			}
 			res, err := o.Sync(context.Background(), run)
@@ -54,6 +57,7 @@ cache's unsynced journal entries against the server copy with the logoff rules.`
 	c.Flags().StringVar(&pol, "policy", "", "YAML policy file (default: the last session's)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	c.Flags().BoolVar(&full, "full", false, "reconcile the whole profile without the journal (Windows 2000 load-time rules)")
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan and exit as the sync would; change nothing")
 	c.Flags().BoolVar(&force, "allow-mass-delete", false, "let this sync delete more of the server than MassDeletePercent")
 	return c
 }
