@@ -63,7 +63,7 @@ func openEngine(c engineConfig) (*engine, error) {
 		j.Close()
 		return nil, err
 	}
-	host, _ := os.Hostname()
+	host := MachineName(c.layout)
 	sy, err := syncer.New(syncer.Config{
 		ProfileDir: c.layout.Profile(), Journal: j, Store: srv, Policy: c.pol,
 		Log: c.log, Host: host, Session: c.session, Owner: c.user.Owner,

@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"errors"
-	"os"
 	"sync"
 
 	"github.com/google/uuid"
@@ -52,10 +51,10 @@ func Open(cfg Config) (*Session, error) {
 		cfg.Log = zap.NewNop()
 	}
 	s := &Session{cfg: cfg, id: uuid.NewString(), unmountQ: make(chan struct{}, 1)}
-	s.host, _ = os.Hostname()
 	if err := cfg.Layout.Create(); err != nil {
 		return nil, err
 	}
+	s.host = MachineName(cfg.Layout)
 	s.log = cfg.Log.With(zap.String("session", s.id))
 	eng, err := openEngine(engineConfig{
 		layout: cfg.Layout, server: cfg.Server, pol: cfg.Policy, log: s.log, session: s.id,

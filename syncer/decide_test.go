@@ -177,3 +177,22 @@ func TestDecideHive(t *testing.T) {
 		}
 	}
 }
+
+func TestConflictNameRoundTrip(t *testing.T) {
+	at := time.Date(2026, 12, 4, 9, 30, 5, 0, time.UTC)
+	for _, rel := range []string{"Documents/a.txt", "Documents/archive.tar.gz", ".profile", "Desktop/no ext", "x/y (1).doc"} {
+		for _, host := range []string{"PC-01-3f9a2c", "pc with spaces"} {
+			for _, name := range []string{ConflictName(rel, host, at), numbered(ConflictName(rel, host, at), 2)} {
+				orig, h, mt, ok := ParseConflictName(name)
+				if !ok || orig != rel || h != host || !mt.Equal(at) {
+					t.Errorf("%q (%s) → %q → %q %q %v %v", rel, host, name, orig, h, mt, ok)
+				}
+			}
+		}
+	}
+	for _, bad := range []string{"Documents/a.txt", "a (conflict) .txt", "a (conflict H 2026-13-01 000000).txt"} {
+		if _, _, _, ok := ParseConflictName(bad); ok {
+			t.Errorf("%q parsed as a conflict copy", bad)
+		}
+	}
+}

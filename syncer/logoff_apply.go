@@ -74,7 +74,10 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (Result, error) {
 			return fail(err)
 		}
 	}
-	if err := s.parallel(ctx, files, &res, b); err != nil {
+	err := s.parallel(ctx, files, &res, b)
+	// Workers finish in any order: the report lists conflicts by path.
+	sort.Slice(res.ConflictList, func(i, j int) bool { return res.ConflictList[i].Path < res.ConflictList[j].Path })
+	if err != nil {
 		return fail(err)
 	}
 	for _, st := range hives {
@@ -126,6 +129,7 @@ func (s *Syncer) parallel(ctx context.Context, steps []Step, res *Result, b *bas
 				res.Uploaded += r.Uploaded
 				res.Kept += r.Kept
 				res.Conflicts += r.Conflicts
+				res.ConflictList = append(res.ConflictList, r.ConflictList...)
 				res.Deleted += r.Deleted
 				if err != nil && first == nil {
 					first = err
@@ -166,8 +170,10 @@ func (s *Syncer) applyStep(ctx context.Context, st Step, res *Result, b *baseUpd
 			// A file replacing a folder that got files elsewhere: the
 			// folder stays, the file goes up beside it as a conflict copy.
 			st.Action, st.Rule = ActConflictServer, "a file does not replace a folder that holds new files"
-			v, err = s.resolveConflict(ctx, st)
+			var c Conflict
+			v, c, err = s.resolveConflict(ctx, st)
 			res.Conflicts++
+			res.ConflictList = append(res.ConflictList, c)
 		} else if err == nil {
 			res.Uploaded++
 		}
@@ -193,11 +199,12 @@ func (s *Syncer) applyStep(ctx context.Context, st Step, res *Result, b *baseUpd
 		res.Kept++
 		b.put(k, st.Server)
 	case ActConflictLocal, ActConflictServer:
-		v, err := s.resolveConflict(ctx, st)
+		v, c, err := s.resolveConflict(ctx, st)
 		if err != nil {
 			return err
 		}
 		res.Conflicts++
+		res.ConflictList = append(res.ConflictList, c)
 		b.put(k, v)
 	}
 	log.Debug("applied")

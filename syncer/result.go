@@ -14,8 +14,28 @@ type Result struct {
 	Kept      int       `json:"kept"`
 	Conflicts int       `json:"conflicts"`
 	Discarded int       `json:"discarded,omitempty"` // read-only or mandatory profile: changes not uploaded
+	// ConflictList names each conflict of this sync: the path, the copy
+	// that keeps the losing version, and both versions' machines and times.
+	ConflictList []Conflict `json:"conflict_list,omitempty"`
 	Through   uint64    `json:"through"`
 	Error     string    `json:"error,omitempty"`
+}
+
+// Conflict is one path both machines changed, as a sync resolved it.
+type Conflict struct {
+	Path   string          `json:"path"`   // the profile path (the cache's spelling)
+	Copy   string          `json:"copy"`   // where the losing version is kept ("" without ConflictCopies)
+	Winner string          `json:"winner"` // "local" (this machine's version is now the server's) or "server"
+	Local  ConflictVersion `json:"local"`
+	Server ConflictVersion `json:"server"`
+	Rule   string          `json:"rule"`
+}
+
+// ConflictVersion is one side of a conflict.
+type ConflictVersion struct {
+	Host  string    `json:"host"` // the machine that wrote it, as conflict copies name it
+	MTime time.Time `json:"mtime"`
+	Size  int64     `json:"size"`
 }
 
 // Idle reports a sync that found nothing to do: it succeeded and moved,

@@ -107,4 +107,5 @@ func printResult(c *cobra.Command, res syncer.Result, asJSON bool) {
 	}
 	fmt.Fprintf(out, "synced: %d uploaded, %d deleted on server, %d kept, %d conflicts\n",
 		res.Uploaded, res.Deleted, res.Kept, res.Conflicts)
+	printConflicts(out, res.ConflictList)
 }
