@@ -17,8 +17,8 @@ type Result struct {
 	// ConflictList names each conflict of this sync: the path, the copy
 	// that keeps the losing version, and both versions' machines and times.
 	ConflictList []Conflict `json:"conflict_list,omitempty"`
-	Through   uint64    `json:"through"`
-	Error     string    `json:"error,omitempty"`
+	Through      uint64     `json:"through"`
+	Error        string     `json:"error,omitempty"`
 }
 
 // Conflict is one path both machines changed, as a sync resolved it.
