@@ -58,6 +58,9 @@ func (o *Offline) Sync(ctx context.Context, run func(context.Context) (syncer.Re
 		if err != nil || !res.Idle() || len(st.LastSyncResult) == 0 {
 			st.LastSyncResult = raw
 		}
+		// The journal was ours, so no session runs on this cache: whatever
+		// the file said of a daemon killed earlier, nothing is loaded.
+		st.Loaded = false
 		if err == nil {
 			st.LastUploadTime = &res.Time
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"roamfs/cachedir"
@@ -36,15 +37,24 @@ func statusWords(s int) string {
 // connected". Nothing is lost: the journal holds the changes.
 func sessionHealth(l cachedir.Layout, st cachedir.Status) error {
 	raw, err := l.ReadStatus()
-	if err != nil || !raw.Loaded || st.Loaded || raw.PID <= 0 || processAlive(raw.PID) {
+	if err != nil || st.Loaded {
 		return nil
 	}
-	what := fmt.Sprintf("the session daemon (pid %d) is gone without logging off", raw.PID)
-	if _, mounted := mountSource(raw.LocalPath); mounted {
-		what += fmt.Sprintf("; its mount at %s is stale", raw.LocalPath)
-		return fmt.Errorf("%s: run `roamfs logoff %s` to unmount it and sync the %d pending changes (nothing is lost: the journal holds them)",
-			what, raw.LocalPath, st.PendingChanges)
+	if src, mounted := mountSource(raw.LocalPath); mounted && raw.LocalPath != "" && sameDir(src, l.Dir) {
+		return fmt.Errorf("the session daemon (pid %d) is gone without logging off and its mount at %s is stale: "+
+			"run `roamfs logoff %s` to unmount it and sync the %d pending changes (nothing is lost: the journal holds them)",
+			raw.PID, raw.LocalPath, raw.LocalPath, st.PendingChanges)
 	}
-	return fmt.Errorf("%s: run `roamfs sync --cache %s` to sync the %d pending changes (nothing is lost: the journal holds them)",
-		what, l.Dir, st.PendingChanges)
+	if raw.Loaded && raw.PID > 0 && !processAlive(raw.PID) {
+		return fmt.Errorf("the session daemon (pid %d) is gone without logging off: run `roamfs sync --cache %s` "+
+			"to sync the %d pending changes (nothing is lost: the journal holds them)", raw.PID, l.Dir, st.PendingChanges)
+	}
+	return nil
+}
+
+// sameDir reports whether a and b name one directory.
+func sameDir(a, b string) bool {
+	fa, err1 := os.Stat(a)
+	fb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
 }
