@@ -35,6 +35,8 @@ const (
 	MassDelete          = 1707 // roamfs: logoff held, it would delete too much of the server
 	OverQuota           = 1708 // roamfs: the profile is over its size limit
 	SkippedEntry        = 1709 // roamfs: a server entry that cannot be part of a profile was skipped
+	LogonFailed         = 1710 // roamfs: the logon failed; nothing was mounted
+	OfflineSync         = 1711 // roamfs: a sync without a session (roamfs sync, or a logoff whose daemon died)
 )
 
 // Event is one row of the table.
@@ -91,4 +93,6 @@ var All = []Event{
 	{MassDelete, "The logoff was held: it would delete more of the server copy than MassDeletePercent allows.", Warn},
 	{OverQuota, "The profile is over its size limit.", Warn},
 	{SkippedEntry, "An entry of the server copy that cannot be part of a profile was skipped.", Warn},
+	{LogonFailed, "The logon failed and nothing was mounted; the message says which side (server copy, cache, mount point) and what to do.", Error},
+	{OfflineSync, "Pending changes were synced without a session (roamfs sync, or the logoff of a session whose daemon died).", Info},
 }

@@ -61,7 +61,7 @@ func (s *Session) precheck(ctx context.Context, allowMassDelete bool) *Reply {
 	}
 	if q.Over {
 		s.log.Warn("logoff refused: the profile is over its size limit", zap.Int("event_id", event.OverQuota),
-			zap.Int64("size", q.Size), zap.Int64("limit", q.Limit))
+			zap.Int64("size_bytes", q.Size), zap.Int64("limit_bytes", q.Limit))
 		return &Reply{Code: Refused, Quota: &q, Error: fmt.Sprintf(
 			"logoff refused: the profile is over its size limit (%d KB of %d KB); the mount stays and nothing was synced: make room and log off again",
 			(q.Size+1023)/1024, q.Limit/1024)}

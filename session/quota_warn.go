@@ -21,7 +21,7 @@ func (s *Session) warnOverQuota(ctx context.Context) {
 	for {
 		if q, err := s.sy.CheckQuota(); err == nil && q.Over {
 			s.log.Warn("the profile is over its size limit: "+q.Message, zap.Int("event_id", event.OverQuota),
-				zap.Int64("size_kb", (q.Size+1023)/1024), zap.Int64("limit_kb", q.Limit/1024))
+				zap.Int64("size_bytes", q.Size), zap.Int64("limit_bytes", q.Limit))
 		}
 		if every <= 0 {
 			return

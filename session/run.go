@@ -1,12 +1,21 @@
 package session
 
-import "context"
+import (
+	"context"
+
+	"go.uber.org/zap"
+
+	"roamfs/event"
+)
 
 // Run is the daemon's whole life: open, logon, the control socket, serve
 // until the mount goes away, logoff, close. ready reports exactly once that
 // the profile is mounted and the control socket answers (nil), or why not.
 // The error is the logoff sync's, or the reason there was no session.
 func Run(ctx context.Context, cfg Config, ready func(error)) error {
+	// Every way a logon can fail is logged with its event id before the
+	// CLI reports it: the log is where an administrator looks afterwards.
+	ready = logFailure(cfg, ready)
 	s, err := Open(cfg)
 	if err != nil {
 		ready(err)
@@ -34,4 +43,14 @@ func Run(ctx context.Context, cfg Config, ready func(error)) error {
 	s.reply(reply)
 	ctl.stop()
 	return err
+}
+
+func logFailure(cfg Config, ready func(error)) func(error) {
+	return func(err error) {
+		if err != nil && cfg.Log != nil {
+			cfg.Log.Error("logon failed; nothing was mounted", zap.Int("event_id", event.LogonFailed),
+				zap.String("server", cfg.Server), zap.String("mountpoint", cfg.Mountpoint), zap.Error(err))
+		}
+		ready(err)
+	}
 }

@@ -123,3 +123,49 @@ func TestLogonRefusesNonEmptyMountPoint(t *testing.T) {
 		t.Errorf("after logoff the mount point's own file reads %q, %v", got, err)
 	}
 }
+
+// TestLogIsJSONWithEventIDs: a failed logon and a full session leave a log of
+// JSON lines only (the daemon's own output goes to a file of its own), and
+// every error carries an event id.
+func TestLogIsJSONWithEventIDs(t *testing.T) {
+	m := newMachine(t, newServer(t))
+	m.logon()
+	write(t, m.p("Documents/a.txt"), "a")
+	m.logoff()
+	// A logon that fails in the daemon: the server copy is a file, and a
+	// new cache cannot stand in for it.
+	notDir := filepath.Join(t.TempDir(), "profile")
+	if err := os.WriteFile(notDir, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m2 := newMachine(t, notDir)
+	m2.cache = m.cache + "-2"
+	if r, _ := roamfs("logon", "--server", m2.server, "--cache", m2.cache, m2.mnt); r.code == 0 {
+		t.Fatal("logon without a server copy or a cache succeeded")
+	}
+	failed := false
+	if data, err := os.ReadFile(filepath.Join(m2.cache, "state", "roamfs.log")); err == nil {
+		failed = strings.Contains(string(data), `"event_id":1710`)
+	}
+	if !failed {
+		t.Error("the failed logon left no event 1710 in the log")
+	}
+	data, err := os.ReadFile(filepath.Join(m.cache, "state", "roamfs.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data2, _ := os.ReadFile(filepath.Join(m2.cache, "state", "roamfs.log"))
+	for i, line := range strings.Split(strings.TrimSpace(string(data)+"\n"+string(data2)), "\n") {
+		if line == "" {
+			continue
+		}
+		var e map[string]any
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Errorf("log line %d is not JSON: %q", i+1, line)
+			continue
+		}
+		if e["level"] == "error" && e["event_id"] == nil {
+			t.Errorf("log line %d: an error without an event id: %s", i+1, line)
+		}
+	}
+}

@@ -185,14 +185,19 @@ func startDaemon(c *cobra.Command, f logonFlags, cfg logonConfig) error {
 	if f.debug {
 		args = append(args, "--debug")
 	}
+	if logOpts.level != "" {
+		args = append(args, "--log-level", logOpts.level)
+	}
 	args = append(args, "--user", cfg.user.Name)
 	args = append(args, cfg.Mountpoint)
 	cmd.Args = append(cmd.Args, args...)
 	if err := os.MkdirAll(cfg.Layout.State(), 0o700); err != nil {
 		return err
 	}
-	if out, err := os.OpenFile(cfg.Layout.LogFile(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err == nil {
-		cmd.Stdout, cmd.Stderr = out, out // panics land in the log too
+	// The daemon's own output (a panic, the Go runtime's messages) goes to a
+	// file of its own: roamfs.log holds JSON lines only.
+	if out, err := os.OpenFile(daemonOutput(cfg.Layout), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err == nil {
+		cmd.Stdout, cmd.Stderr = out, out
 		defer out.Close()
 	}
 	if err := cmd.Start(); err != nil {
@@ -204,7 +209,7 @@ func startDaemon(c *cobra.Command, f logonFlags, cfg logonConfig) error {
 		var m readyMsg
 		line, err := bufio.NewReader(r).ReadBytes('\n')
 		if err != nil || json.Unmarshal(line, &m) != nil {
-			m = readyMsg{Code: ExitFailure, Error: "the daemon exited before the mount was ready; see " + cfg.Layout.LogFile()}
+			m = readyMsg{Code: ExitFailure, Error: "the daemon exited before the mount was ready; see " + cfg.Layout.LogFile() + " and " + daemonOutput(cfg.Layout)}
 		}
 		got <- m
 	}()
@@ -222,3 +227,6 @@ func startDaemon(c *cobra.Command, f logonFlags, cfg logonConfig) error {
 		return fmt.Errorf("logon: the mount was not ready after %s; see %s", f.timeout, cfg.Layout.LogFile())
 	}
 }
+
+// daemonOutput is where a background daemon's stdout and stderr go.
+func daemonOutput(l cachedir.Layout) string { return filepath.Join(l.State(), "daemon-output.log") }

@@ -38,6 +38,11 @@ func newRootCmd() *cobra.Command {
 	}
 	root.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
 	root.Version = readBuildInfo().String()
+	// --version without a shorthand: -v is --verbose.
+	root.Flags().Bool("version", false, "print the version and exit")
+	pf := root.PersistentFlags()
+	pf.StringVar(&logOpts.level, "log-level", "", "log level of the cache's log file: debug, info (default), warn, error")
+	pf.BoolVarP(&logOpts.verbose, "verbose", "v", false, "also show log entries on the terminal (console format)")
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
