@@ -6,6 +6,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"roamfs/internal/journald"
 	"roamfs/winevent"
 )
 
@@ -27,6 +28,11 @@ func newFileLogger(path string, debug bool) (*zap.Logger, error) {
 	// Application log (source roamfs); elsewhere NewCore is unsupported.
 	if ev, err := winevent.NewCore(zapcore.InfoLevel); err == nil {
 		core = zapcore.NewTee(core, ev)
+	}
+	// Under systemd (roamfs@.service) entries also go to the journal, each
+	// field a journal field: `journalctl -u roamfs@alice EVENT_ID=1521`.
+	if jc, err := journald.ForStderr(level, "roamfs"); err == nil {
+		core = zapcore.NewTee(core, jc)
 	}
 	return zap.New(core), nil
 }
