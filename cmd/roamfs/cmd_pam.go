@@ -16,7 +16,7 @@ func newPamCmd() *cobra.Command {
 		Long: `pam is run by pam_exec.so for a session's open and close, from a PAM
 configuration line such as
 
-  session optional pam_exec.so type=open_session,close_session /usr/local/bin/roamfs pam
+  session optional pam_exec.so /usr/local/bin/roamfs pam
 
 It reads PAM_TYPE and PAM_USER, the machine's configuration (ServerPathTemplate,
 MountPoint, CacheRoot, PolicyFile) and counts each user's sessions: the first

@@ -36,8 +36,7 @@ func pamHook(c *cobra.Command, configPath string) error {
 	if err != nil {
 		return usageError{fmt.Errorf("%s: %w; no profile was mounted", typ, err)}
 	}
-	log := pamLogger(cfg.LogFile).With(zap.String("pam_type", typ), zap.String("pam_service", os.Getenv("PAM_SERVICE")),
-		zap.String("user", user), zap.Int("pam_pid", os.Getppid()))
+	log := pamLogger(cfg.LogFile).With(zap.String("pam_type", typ), zap.String("pam_service", os.Getenv("PAM_SERVICE")))
 	defer log.Sync()
 	exe, err := os.Executable()
 	if err != nil {
@@ -50,8 +49,9 @@ func pamHook(c *cobra.Command, configPath string) error {
 		return h.Close(context.Background(), caller)
 	}
 	if err := h.Open(context.Background(), caller); err != nil {
-		// Shown to the user by pam_exec's "stdout" option.
-		fmt.Fprintf(c.OutOrStdout(), "roamfs: your roaming profile was not loaded: %v\n", err)
+		// Shown to the user by pam_exec's "stdout" option; the reason, with
+		// its details, is in the log.
+		fmt.Fprintln(c.OutOrStdout(), "roamfs: your roaming profile could not be loaded; the reason is in the system log (roamfs-pam)")
 		return err
 	}
 	return nil

@@ -7,7 +7,7 @@ import (
 
 var errServiceWindowsOnly = usageError{errors.New(
 	"roamfs service is the Windows logon service; on Linux PAM runs `roamfs pam` at session open and close " +
-		"(session optional pam_exec.so type=open_session,close_session /usr/local/bin/roamfs pam; " +
+		"(session optional pam_exec.so /usr/local/bin/roamfs pam; " +
 		"see README, Linux logins, and contrib/pam/roamfs, contrib/systemd/roamfs@.service)")}
 
 func serviceInstall(io.Writer) error   { return errServiceWindowsOnly }
