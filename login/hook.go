@@ -41,6 +41,9 @@ func (h *Hook) Open(ctx context.Context, c Caller) error {
 	if err != nil {
 		return err
 	}
+	if h.Log == nil {
+		h.Log = zap.NewNop()
+	}
 	if _, err := h.locator().Locate(u); errors.Is(err, service.ErrNotRoaming) {
 		h.Log.Info("open_session: the user does not roam; nothing to do", zap.String("user", c.User), zap.String("reason", err.Error()))
 		return nil
@@ -77,6 +80,9 @@ func (h *Hook) Close(ctx context.Context, c Caller) error {
 	u, err := h.check(c)
 	if err != nil {
 		return err
+	}
+	if h.Log == nil {
+		h.Log = zap.NewNop()
 	}
 	f, err := lockSessions(h.Config.StateDir, c.User)
 	if err != nil {
