@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -347,4 +349,69 @@ func TestPamUnit(t *testing.T) {
 func readFile(p string) string {
 	raw, _ := os.ReadFile(p)
 	return string(raw)
+}
+
+// TestPamServeUnit plays systemd for roamfs@.service's ExecStart: `roamfs pam
+// serve USER` with a notify socket must say READY=1 only once the profile is
+// mounted, and SIGTERM (systemctl stop, the machine shutting down) must sync
+// the profile to the server and unmount before the process exits.
+func TestPamServeUnit(t *testing.T) {
+	p := newPamLogin(t, "")
+	sock := filepath.Join(p.base, "notify")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	cmd := exec.Command(roamfsBin, "pam", "serve", "--config", p.config, p.user.Name)
+	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			cmd.Process.Kill()
+		}
+	})
+
+	conn.SetReadDeadline(time.Now().Add(3 * time.Minute))
+	buf := make([]byte, 4096)
+	n, err := conn.Read(buf)
+	if err != nil {
+		t.Fatalf("no notice from the unit's daemon: %v; output: %s", err, out.String())
+	}
+	if msg := string(buf[:n]); !strings.Contains(msg, "READY=1") {
+		t.Fatalf("the daemon's first notice is %q, want READY=1; output: %s", msg, out.String())
+	}
+	if !isMounted(p.mnt) {
+		t.Fatal("READY=1 came before the profile was mounted")
+	}
+	if uid, _ := polOwner(t, p.mnt); uid != p.user.UID {
+		t.Errorf("the unit's mount belongs to uid %d, want %s's %d", uid, p.user.Name, p.user.UID)
+	}
+	write(t, p.p("Documents/unit.txt"), "before shutdown")
+
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-done:
+		done <- err
+		if err != nil {
+			t.Errorf("the daemon's exit after SIGTERM: %v; output: %s", err, out.String())
+		}
+	case <-time.After(3 * time.Minute):
+		t.Fatal("the daemon did not exit within 3 minutes of SIGTERM")
+	}
+	if isMounted(p.mnt) {
+		t.Error("the profile is still mounted after the unit stopped")
+	}
+	if got, err := os.ReadFile(filepath.Join(p.server, "Documents/unit.txt")); err != nil || string(got) != "before shutdown" {
+		t.Errorf("server Documents/unit.txt after the unit stopped: %q, %v", got, err)
+	}
 }
