@@ -26,7 +26,7 @@ last one to close logs it off. It exits non-zero when the logon fails: with
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error { return pamHook(c, config) },
 	}
-	c.PersistentFlags().StringVar(&config, "config", defaultLoginConfig, "the machine's login configuration (YAML)")
+	c.PersistentFlags().StringVar(&config, "config", defaultLoginConfig, "the machine's login configuration (YAML; roamfs@.service reads the default)")
 	c.AddCommand(&cobra.Command{
 		Use:   "serve USER",
 		Short: "Serve USER's profile in the foreground with systemd's readiness notice (roamfs@.service's ExecStart)",

@@ -38,6 +38,9 @@ func pamHook(c *cobra.Command, configPath string) error {
 	}
 	log := pamLogger(cfg.LogFile).With(zap.String("pam_type", typ), zap.String("pam_service", os.Getenv("PAM_SERVICE")))
 	defer log.Sync()
+	if login.SystemdRunning() && configPath != login.DefaultConfigFile {
+		log.Warn("roamfs@.service reads " + login.DefaultConfigFile + ", not --config " + configPath)
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return err
