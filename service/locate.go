@@ -3,6 +3,7 @@ package service
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -55,10 +56,17 @@ func ServerPath(machineProfilePath, accountPath string, u User) (string, error) 
 	return "", fmt.Errorf("%s: %w", u.Account(), ErrNotRoaming)
 }
 
-// expandUser replaces %USERNAME% and %USERDOMAIN% (any case) in one pass
-// over the text as written: a name holding '%' is never read as a variable,
-// and case folding never moves byte offsets (ASCII only, as the names are).
+// expandUser replaces %USERNAME% and %USERDOMAIN% (see ExpandVars).
 func expandUser(p string, u User) (string, error) {
+	return ExpandVars(p, map[string]string{"USERNAME": u.Name, "USERDOMAIN": u.Domain}, u.Account())
+}
+
+// ExpandVars replaces each %NAME% of vars (names upper case, matched in any
+// case) in one pass over the text as written: a value holding '%' is never
+// read as a variable, and case folding never moves byte offsets (ASCII only,
+// as the names are). A variable not in vars, or empty there, is an error
+// naming whom (the user) it was expanded for.
+func ExpandVars(p string, vars map[string]string, whom string) (string, error) {
 	var b strings.Builder
 	for rest := p; rest != ""; {
 		i := strings.IndexByte(rest, '%')
@@ -70,22 +78,28 @@ func expandUser(p string, u User) (string, error) {
 		rest = rest[i:]
 		j := strings.IndexByte(rest[1:], '%')
 		if j < 0 {
-			return "", fmt.Errorf("roaming profile path %q: a %% without its closing %%", p)
+			return "", fmt.Errorf("path %q: a %% without its closing %%", p)
 		}
-		v, val := rest[:j+2], ""
-		switch {
-		case strings.EqualFold(v, "%USERNAME%"):
-			val = u.Name
-		case strings.EqualFold(v, "%USERDOMAIN%"):
-			val = u.Domain
-		default:
-			return "", fmt.Errorf("roaming profile path %q: only %%USERNAME%% and %%USERDOMAIN%% can be expanded, not %s", p, v)
+		v := rest[:j+2]
+		val, known := vars[strings.ToUpper(v[1:len(v)-1])]
+		if !known {
+			return "", fmt.Errorf("path %q: only %s can be expanded, not %s", p, varList(vars), v)
 		}
 		if val == "" {
-			return "", fmt.Errorf("roaming profile path %q: %s is unknown for %s", p, v, u.Account())
+			return "", fmt.Errorf("path %q: %s is unknown for %s", p, v, whom)
 		}
 		b.WriteString(val)
 		rest = rest[j+2:]
 	}
 	return b.String(), nil
+}
+
+// varList names vars' variables for an error message, in a stable order.
+func varList(vars map[string]string) string {
+	names := make([]string, 0, len(vars))
+	for n := range vars {
+		names = append(names, "%"+n+"%")
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
 }

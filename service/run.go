@@ -34,6 +34,10 @@ func (e Exec) Logon(ctx context.Context, p Profile) error {
 	if a := p.User.Account(); a != "" {
 		args = append(args, "--user", a)
 	}
+	// The mount point is the administrator's choice (a home folder, as
+	// pam_mount mounts over one): its files being hidden is intended, so the
+	// non-empty check meant for a mistyped path by hand does not apply.
+	args = append(args, "--allow-non-empty")
 	return e.run(ctx, append(args, p.MountPoint)...)
 }
 

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/term"
 	"gopkg.in/natefinch/lumberjack.v2"
 
+	"roamfs/internal/journald"
 	"roamfs/winevent"
 )
 
@@ -61,6 +62,11 @@ func newLogger(path string, o logOptions) (*zap.Logger, error) {
 	// Application log (source roamfs); elsewhere NewCore is unsupported.
 	if ev, err := winevent.NewCore(zapcore.InfoLevel); err == nil {
 		cores = append(cores, ev)
+	}
+	// Under systemd (roamfs@.service) entries also go to the journal, each
+	// field a journal field: `journalctl -u roamfs@alice EVENT_ID=1521`.
+	if jc, err := journald.ForStderr(level, "roamfs"); err == nil {
+		cores = append(cores, jc)
 	}
 	return zap.New(zapcore.NewTee(cores...)), nil
 }

@@ -47,7 +47,7 @@ func newRootCmd() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
 	})
-	root.AddCommand(newLogonCmd(), newLogoffCmd(), newJournalCmd(), newStatusCmd(), newSyncCmd(), newHiveCmd(), newPolicyCmd(), newEventsCmd(), newServiceCmd(), newVersionCmd(), newConflictsCmd())
+	root.AddCommand(newLogonCmd(), newLogoffCmd(), newJournalCmd(), newStatusCmd(), newSyncCmd(), newHiveCmd(), newPolicyCmd(), newEventsCmd(), newServiceCmd(), newVersionCmd(), newConflictsCmd(), newPamCmd())
 	return root
 }
 
