@@ -68,9 +68,10 @@ func (s *Store) probe(ctx context.Context) limits {
 }
 
 // granularityOf finds the coarsest step that explains what the share made
-// of probeTime.
+// of probeTime (coarsest first: FAT's 2 s rounded up looks like 1 s rounded
+// up for an odd second).
 func granularityOf(got time.Time) (time.Duration, bool) {
-	for _, g := range []time.Duration{100 * time.Nanosecond, time.Microsecond, time.Millisecond, 10 * time.Millisecond, time.Second, 2 * time.Second} {
+	for _, g := range []time.Duration{2 * time.Second, time.Second, 10 * time.Millisecond, time.Millisecond, time.Microsecond, 100 * time.Nanosecond} {
 		tr := probeTime.Truncate(g)
 		switch {
 		case got.Equal(tr):
