@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package smbdtest starts a private Samba server for tests: its own smbd on a
 // free loopback port, with its configuration, state, locks and shares under a
 // temporary directory, so that no system service is touched. Tests of the SMB
