@@ -1,7 +1,7 @@
 # roamfs — see README.md. `make demo` and `make test` do everything on a fresh machine.
 GO      ?= go
 BIN     := bin/roamfs
-PKGS    := ./journal/ ./policy/ ./store/ ./syncer/ ./overlay/ ./fs/... ./cachedir/ ./cmd/... ./service/ ./login/ ./winevent/... ./internal/... ./event/ ./session/
+PKGS    := ./journal/ ./policy/ ./store/... ./syncer/ ./overlay/ ./fs/... ./cachedir/ ./cmd/... ./service/ ./login/ ./winevent/... ./internal/... ./event/ ./session/
 SHARED  ?= ../shared
 
 .PHONY: build test unit cgofuse cgofuse-portable windows e2e contract demo bench bench-quick bench-micro lint fuzz fuzz-short clean

@@ -42,7 +42,10 @@ type Status struct {
 	Host             string `json:"Host,omitempty"`
 	PID              int    `json:"PID,omitempty"`
 	PolicyFile       string `json:"PolicyFile,omitempty"`
-	CacheDir         string `json:"CacheDir,omitempty"`
+	// CredentialsFile is the SMB credentials file the session used (never
+	// the password), for `roamfs sync`.
+	CredentialsFile string `json:"CredentialsFile,omitempty"`
+	CacheDir        string `json:"CacheDir,omitempty"`
 }
 
 // ReadStatus reads the status file; a cache without one gives a zero Status.

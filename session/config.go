@@ -15,16 +15,21 @@ type Config struct {
 	Server     string // the server copy (absolute)
 	Mountpoint string // where the profile is mounted (absolute)
 	PolicyFile string // recorded in the status for `roamfs sync`; "" for none
-	Layout     cachedir.Layout
-	Policy     *policy.Policy
-	User       User
-	Debug      bool // the front end logs every request
+	// Credentials is the SMB credentials file (--credentials) for an
+	// smb:// Server, recorded in the status for `roamfs sync`; "" takes
+	// the password from ROAMFS_SMB_PASSWORD.
+	Credentials string
+	Layout      cachedir.Layout
+	Policy      *policy.Policy
+	User        User
+	Debug       bool // the front end logs every request
 
 	// Log receives the session's events; nil discards them.
 	Log *zap.Logger
 	// Mount serves the profile at Mountpoint. It is required.
 	Mount MountFunc
-	// OpenStore opens the server copy; nil opens a directory (store.OpenDir).
+	// OpenStore opens the server copy; nil opens a directory (store.OpenDir)
+	// or an smb:// address (store/smb).
 	OpenStore StoreOpener
 }
 

@@ -1,8 +1,10 @@
 package session
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"roamfs/journal"
 	"roamfs/policy"
 	"roamfs/store"
+	"roamfs/store/smb"
 	"roamfs/syncer"
 )
 
@@ -34,7 +37,9 @@ type engineConfig struct {
 	log     *zap.Logger
 	session string // tags the records the sync itself journals
 	user    User
-	open    StoreOpener // nil: a directory
+	open    StoreOpener // nil: a directory or an smb:// address
+	// credentials is the SMB credentials file for an smb:// server.
+	credentials string
 	// logon: a missing server folder is a new profile (created and given to
 	// the user) for a cache that has none, and a server copy that cannot be
 	// opened leaves a cached profile usable: Windows logs on with the cached
@@ -80,12 +85,22 @@ func (c engineConfig) openServer() (store.Store, error) {
 	open := c.open
 	if open == nil {
 		open = dirOpener(c.user)
+		if smb.IsURL(c.server) {
+			open = smbOpener(c.credentials)
+		}
 	}
 	cached := c.logon && cachedProfile(c.layout)
 	// A missing server folder is a new profile only for a cache that has
 	// none: otherwise the share is not there, and the cache is what we have.
 	st, err := open(c.server, c.logon && !cached)
+	if err == nil {
+		err = c.checkLimits(st)
+	}
 	switch {
+	case errors.Is(err, store.ErrCredentials) || errors.Is(err, ErrCaseSensitive):
+		// Not a server that is away: logging on with the cache would only
+		// put off the failure to the logoff.
+		return nil, err
 	case err != nil && cached:
 		return store.Unavailable{Path: c.server, Err: err}, nil // logon goes on with the cache
 	case err != nil && c.logon:
@@ -125,6 +140,36 @@ func dirOpener(u User) StoreOpener {
 		}
 		return st, nil
 	}
+}
+
+// smbOpener opens an smb:// server copy (store/smb) with the credentials
+// file, or ROAMFS_SMB_PASSWORD when it is "".
+func smbOpener(credentials string) StoreOpener {
+	return func(spec string, create bool) (store.Store, error) {
+		st, err := smb.Open(context.Background(), spec, smb.Options{Credentials: credentials, Create: create})
+		if err != nil {
+			return nil, fmt.Errorf("open server copy: %w", err)
+		}
+		return st, nil
+	}
+}
+
+// ErrCaseSensitive: the policy asks for case-sensitive names from a server
+// that folds case. A configuration error: nothing was changed.
+var ErrCaseSensitive = errors.New("the server compares names case-insensitively")
+
+// checkLimits refuses a policy the server cannot honour: with
+// CaseInsensitive false, two local names that differ only in case would
+// overwrite each other on a server that folds case.
+func (c engineConfig) checkLimits(st store.Store) error {
+	if l := store.LimitsOf(st); l != nil && l.FoldsCase() && c.pol != nil && !c.pol.CaseInsensitive {
+		if cl, ok := st.(io.Closer); ok {
+			cl.Close()
+		}
+		return fmt.Errorf("%s: %w: the policy's CaseInsensitive: false would let two names that differ only in case overwrite each other there; remove it from the policy",
+			st.Root(), ErrCaseSensitive)
+	}
+	return nil
 }
 
 // cachedProfile reports whether the cache holds a profile to log on with.

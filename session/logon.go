@@ -23,6 +23,7 @@ func (s *Session) Logon(ctx context.Context) error {
 	err := cfg.Layout.UpdateStatus(func(st *cachedir.Status) {
 		st.LocalPath, st.RoamingPath, st.CacheDir = cfg.Mountpoint, cfg.Server, cfg.Layout.Dir
 		st.Session, st.Host, st.PID, st.PolicyFile = s.id, s.host, os.Getpid(), cfg.PolicyFile
+		st.CredentialsFile = cfg.Credentials
 		st.Loaded, st.Status = false, cachedir.StatusRoaming
 	})
 	if err != nil {

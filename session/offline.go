@@ -22,6 +22,8 @@ type OfflineConfig struct {
 	// Full: a journal that cannot be opened is moved aside and an empty one
 	// started, for a reconcile that needs none (`sync --full`).
 	Full bool
+	// Credentials is the SMB credentials file for an smb:// Server.
+	Credentials string
 	// OpenStore opens the server copy; nil opens a directory.
 	OpenStore StoreOpener
 }
@@ -40,6 +42,7 @@ func OpenOffline(c OfflineConfig) (*Offline, error) {
 	eng, err := openEngine(engineConfig{
 		layout: c.Layout, server: c.Server, pol: c.Policy, log: c.Log, session: "sync",
 		user: User{Owner: cacheOwner(c.Layout)}, open: c.OpenStore, replaceDamaged: c.Full,
+		credentials: c.Credentials,
 	})
 	if err != nil {
 		return nil, err

@@ -24,13 +24,17 @@ var (
 	// ErrChanged: an entry was replaced between being examined and being opened
 	// (another machine's sync, or a hostile swap). Transient: retry.
 	ErrChanged = errors.New("entry changed while being opened")
+	// ErrCredentials: the server refused the user name or the password (wrong,
+	// expired, locked out). Permanent: trying the same password again can
+	// only lock the account.
+	ErrCredentials = errors.New("the server refused the credentials")
 )
 
 // IsPermanent reports whether err is one that repeating the same Store call cannot
 // cure. Context cancellation counts as permanent: the caller gave up.
 func IsPermanent(err error) bool {
 	for _, target := range []error{
-		ErrInvalidPath, ErrNotDir, ErrIsDir, ErrNotRegular, ErrNotEmpty,
+		ErrInvalidPath, ErrCredentials, ErrNotDir, ErrIsDir, ErrNotRegular, ErrNotEmpty,
 		fs.ErrNotExist, fs.ErrExist, fs.ErrPermission, fs.ErrInvalid,
 		context.Canceled, context.DeadlineExceeded,
 	} {

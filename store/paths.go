@@ -36,6 +36,10 @@ func checkRel(rel string) error {
 	return nil
 }
 
+// CheckRel is checkRel for other Store implementations (the SMB store): the
+// same rules, the same ErrInvalidPath.
+func CheckRel(rel string) error { return checkRel(rel) }
+
 // splitRel splits a checked, non-empty rel into its parent ("" = root) and last name.
 func splitRel(rel string) (dir, name string) {
 	i := strings.LastIndexByte(rel, '/')

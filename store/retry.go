@@ -113,3 +113,6 @@ func (r *Retry) Remove(ctx context.Context, rel string) error {
 func (r *Retry) SetTimes(ctx context.Context, rel string, mtime time.Time) error {
 	return r.do(ctx, OpSetTimes, func() error { return r.Store.SetTimes(ctx, rel, mtime) })
 }
+
+// Unwrap returns the Store r wraps (LimitsOf looks through it).
+func (r *Retry) Unwrap() Store { return r.Store }

@@ -167,3 +167,34 @@ type Store interface {
 	// Root describes where the server copy is (the directory path), for messages.
 	Root() string
 }
+
+// Limits is implemented by a Store that keeps less of an entry than a POSIX
+// directory does: an SMB share keeps no permission bits, its times have the
+// share's granularity (100 ns on NTFS and Samba, 2 s on a FAT-backed share),
+// and it compares names case-insensitively. The syncer compares versions at
+// the server's fidelity (Kept) so that it sees no change where there is none.
+// Decorators pass it through (LimitsOf unwraps them).
+type Limits interface {
+	// Kept returns the mode and mtime Stat reports for an entry of kind
+	// written with mode and mtime.
+	Kept(kind Kind, mode fs.FileMode, mtime time.Time) (fs.FileMode, time.Time)
+	// FoldsCase reports whether the server takes two names that differ only
+	// in case for the same name.
+	FoldsCase() bool
+}
+
+// LimitsOf returns s's Limits, looking through decorators that have an
+// Unwrap method; nil for a store that keeps everything (Dir).
+func LimitsOf(s Store) Limits {
+	for s != nil {
+		if l, ok := s.(Limits); ok {
+			return l
+		}
+		u, ok := s.(interface{ Unwrap() Store })
+		if !ok {
+			return nil
+		}
+		s = u.Unwrap()
+	}
+	return nil
+}

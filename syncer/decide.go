@@ -146,6 +146,7 @@ func DecideHive(base, server, local Version) Decision {
 // except for the hive, which has its own stream and rule. A read-only or
 // mandatory profile's Apply uploads nothing whatever the table says.
 func (s *Syncer) decideWithIntent(st Step) Decision {
+	st = s.atServer(st)
 	if s.cfg.Policy.IsHive(st.Path) {
 		return DecideHive(st.Base, st.Server, st.Local)
 	}
@@ -157,6 +158,7 @@ func (s *Syncer) decideWithIntent(st Step) Decision {
 // decision where a base exists, and DecideFull's load-time rule where none
 // does (the journal and its bases were lost).
 func (s *Syncer) decideWhole(st Step, hasBase bool, loadTime time.Time) (Intent, Decision) {
+	st = s.atServer(st)
 	switch {
 	case s.cfg.Policy.MergeMode == policy.MergeModeMirror:
 		return IntentWrite, DecideMirror(st.Server, st.Local)

@@ -110,7 +110,8 @@ func (s *Syncer) backgroundHive(ctx context.Context, src HiveSource, spool, rel 
 		return false, err
 	}
 	st.Local = local
-	st.Decision = DecideHive(st.Base, st.Server, st.Local)
+	at := s.atServer(st)
+	st.Decision = DecideHive(at.Base, at.Server, at.Local)
 	if st.Action == ActUpload {
 		f, err := os.Open(snap)
 		if err != nil {

@@ -101,7 +101,8 @@ func (s *Syncer) planLogon(ctx context.Context, pd *pending) ([]*Step, error) {
 			st.Decision = Decision{ActNothing, "names differing only in case: left untouched"}
 			st.ServerPath = ""
 		} else {
-			st.Decision = DecideLogon(pd.covers(k), st.Base, st.Server, st.Local)
+			at := s.atServer(*st)
+			st.Decision = DecideLogon(pd.covers(k), at.Base, at.Server, at.Local)
 		}
 		if !s.isKey(k, st.Path) {
 			k = s.key(st.Path)

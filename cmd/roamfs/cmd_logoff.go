@@ -74,7 +74,7 @@ func logoffDryRun(mnt string, allowMassDelete bool) (session.DryRun, error) {
 	}
 	c, err := session.Dial(l)
 	if errors.Is(err, session.ErrNoSession) {
-		o, err := openOffline(l, "", "", false)
+		o, err := openOffline(l, offlineFlags{}, false)
 		if err != nil {
 			return session.DryRun{}, err
 		}
@@ -105,7 +105,7 @@ func logoffDead(l cachedir.Layout, mnt string, allowMassDelete bool) (session.Re
 	if err := detachDeadMount(mnt); err != nil {
 		return session.Reply{}, fmt.Errorf("detach dead mount %s: %w", mnt, err)
 	}
-	o, err := openOffline(l, "", "", false)
+	o, err := openOffline(l, offlineFlags{}, false)
 	if err != nil {
 		return session.Reply{}, err
 	}

@@ -17,10 +17,12 @@ import (
 
 	"roamfs/cachedir"
 	"roamfs/session"
+	"roamfs/store/smb"
 )
 
 type logonFlags struct {
 	server, cache, policy, user string
+	credentials                 string
 	foreground, debug           bool
 	allowNonEmpty               bool
 	readyFd                     int
@@ -40,7 +42,8 @@ The filesystem is then served by a background process until logoff or umount.`,
 		RunE: func(c *cobra.Command, args []string) error { return runLogon(c, f, args[0]) },
 	}
 	fl := c.Flags()
-	fl.StringVar(&f.server, "server", "", "server copy of the profile (a directory, e.g. a mounted share)")
+	fl.StringVar(&f.server, "server", "", "server copy of the profile: a directory (e.g. a mounted share) or smb://[DOMAIN;]USER@HOST[:PORT]/SHARE/PATH")
+	fl.StringVar(&f.credentials, "credentials", "", "for an smb:// server: smbclient-style credentials file (username =, password =, domain =; mode 0600); default: the password in "+smb.PasswordEnv)
 	fl.StringVar(&f.cache, "cache", "", "local cache directory for this user's profile")
 	fl.StringVar(&f.policy, "policy", "", "YAML policy file (Group Policy value names)")
 	fl.StringVar(&f.user, "user", "", "whose profile this is (default: the calling user)")
@@ -78,10 +81,19 @@ func (f *logonFlags) validate(mnt string) (logonConfig, error) {
 	}
 	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
 	cfg = logonConfig{user: u, Config: session.Config{
-		Server: abs(f.server), Mountpoint: abs(mnt), Policy: pol, Debug: f.debug,
+		Server: serverSpec(f.server), Mountpoint: abs(mnt), Policy: pol, Debug: f.debug,
 		User: session.User{Name: u.Name, Owner: u.owner()},
 	}}
-	if !pol.CompatibleRUPSecurity {
+	if f.credentials != "" {
+		cfg.Credentials = abs(f.credentials)
+	}
+	if smb.IsURL(cfg.Server) {
+		// Checked now, so that a typo is a usage error before anything starts;
+		// the share's own ACL says who owns the folder there.
+		if _, err := smb.ParseURL(cfg.Server); err != nil {
+			return cfg, usageError{fmt.Errorf("logon: %w", err)}
+		}
+	} else if !pol.CompatibleRUPSecurity {
 		if err := checkServerOwner(cfg.Server, u); err != nil {
 			return cfg, err
 		}
@@ -182,6 +194,9 @@ func startDaemon(c *cobra.Command, f logonFlags, cfg logonConfig) error {
 	if f.allowNonEmpty {
 		args = append(args, "--allow-non-empty")
 	}
+	if cfg.Credentials != "" {
+		args = append(args, "--credentials", cfg.Credentials)
+	}
 	if f.debug {
 		args = append(args, "--debug")
 	}
@@ -230,3 +245,13 @@ func startDaemon(c *cobra.Command, f logonFlags, cfg logonConfig) error {
 
 // daemonOutput is where a background daemon's stdout and stderr go.
 func daemonOutput(l cachedir.Layout) string { return filepath.Join(l.State(), "daemon-output.log") }
+
+// serverSpec is --server as the session takes it: an smb:// address as
+// given, a directory made absolute (the daemon runs elsewhere).
+func serverSpec(s string) string {
+	if smb.IsURL(s) {
+		return s
+	}
+	a, _ := filepath.Abs(s)
+	return a
+}

@@ -10,11 +10,12 @@ import (
 
 	"roamfs/cachedir"
 	"roamfs/session"
+	"roamfs/store/smb"
 	"roamfs/syncer"
 )
 
 func newSyncCmd() *cobra.Command {
-	var cache, server, pol string
+	var cache, server, pol, creds string
 	var asJSON, full, force, dryRun bool
 	c := &cobra.Command{
 		Use:   "sync --cache DIR",
@@ -27,7 +28,7 @@ cache's unsynced journal entries against the server copy with the logoff rules.`
 			if err != nil {
 				return err
 			}
-			o, err := openOffline(l, server, pol, full)
+			o, err := openOffline(l, offlineFlags{server: server, policy: pol, credentials: creds}, full)
 			if err != nil {
 				return err
 			}
@@ -55,6 +56,7 @@ cache's unsynced journal entries against the server copy with the logoff rules.`
 	c.Flags().StringVar(&cache, "cache", "", "local cache directory")
 	c.Flags().StringVar(&server, "server", "", "server copy (default: the one the cache last synced with)")
 	c.Flags().StringVar(&pol, "policy", "", "YAML policy file (default: the last session's)")
+	c.Flags().StringVar(&creds, "credentials", "", "SMB credentials file for an smb:// server (default: the last session's, else "+smb.PasswordEnv+")")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	c.Flags().BoolVar(&full, "full", false, "reconcile the whole profile without the journal (Windows 2000 load-time rules)")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan and exit as the sync would; change nothing")
@@ -62,9 +64,15 @@ cache's unsynced journal entries against the server copy with the logoff rules.`
 	return c
 }
 
-// openOffline opens a cache without a mount, for the server copy and the
-// policy the flags name or, when they are empty, the last session's.
-func openOffline(l cachedir.Layout, server, policyFile string, full bool) (*session.Offline, error) {
+// offlineFlags name the server copy, the policy and the SMB credentials of
+// an offline sync; each "" means the last session's.
+type offlineFlags struct{ server, policy, credentials string }
+
+// openOffline opens a cache without a mount, for the server copy, the
+// policy and the credentials the flags name or, when they are empty, the
+// last session's.
+func openOffline(l cachedir.Layout, f offlineFlags, full bool) (*session.Offline, error) {
+	server, policyFile, creds := f.server, f.policy, f.credentials
 	if !l.Exists() {
 		return nil, usageError{fmt.Errorf("%s is not a roamfs cache (no state directory)", l.Dir)}
 	}
@@ -81,6 +89,9 @@ func openOffline(l cachedir.Layout, server, policyFile string, full bool) (*sess
 	if policyFile == "" {
 		policyFile = st.PolicyFile
 	}
+	if creds == "" {
+		creds = st.CredentialsFile
+	}
 	pol, err := loadPolicy(policyFile, "")
 	if err != nil {
 		return nil, err
@@ -89,7 +100,7 @@ func openOffline(l cachedir.Layout, server, policyFile string, full bool) (*sess
 	if err != nil {
 		return nil, err
 	}
-	return session.OpenOffline(session.OfflineConfig{Layout: l, Server: server, Policy: pol, Log: log, Full: full})
+	return session.OpenOffline(session.OfflineConfig{Layout: l, Server: server, Policy: pol, Log: log, Full: full, Credentials: creds})
 }
 
 func printResult(c *cobra.Command, res syncer.Result, asJSON bool) {

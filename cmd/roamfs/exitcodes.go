@@ -6,13 +6,14 @@ import (
 	"roamfs/journal"
 	"roamfs/policy"
 	"roamfs/session"
+	"roamfs/store"
 )
 
 // Exit codes are a contract with administrators' scripts.
 const (
 	ExitOK       = 0 // done
 	ExitFailure  = 1 // failed; nothing lost: the journal keeps what was not synced
-	ExitUsage    = 2 // bad command line or configuration; nothing was changed
+	ExitUsage    = 2 // bad command line or configuration (a wrong SMB password too); nothing was changed
 	ExitRefused  = 3 // logoff refused (profile over its size limit); the mount stays
 	exitInternal = ExitFailure
 )
@@ -48,7 +49,10 @@ func exitCode(err error) int {
 		return ExitRefused
 	case errors.As(err, &le):
 		return ExitFailure
-	case errors.As(err, &ue), errors.As(err, &pe):
+	case errors.As(err, &ue), errors.As(err, &pe),
+		errors.Is(err, store.ErrCredentials), errors.Is(err, session.ErrCaseSensitive):
+		// A wrong password or a policy the server cannot honour is
+		// configuration too (outside a logoff, which keeps its exit 1).
 		return ExitUsage
 	case errors.Is(err, journal.ErrLocked):
 		return ExitFailure

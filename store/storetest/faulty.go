@@ -203,3 +203,6 @@ func (ff *faultyFolder) Open(ctx context.Context, name string) (io.ReadCloser, s
 	}
 	return ff.Folder.Open(ctx, name)
 }
+
+// Unwrap returns the Store f wraps (store.LimitsOf looks through it).
+func (f *Faulty) Unwrap() store.Store { return f.Store }
