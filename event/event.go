@@ -32,6 +32,15 @@ const (
 	MassDelete          = 1536 // roamfs: logoff held, it would delete too much of the server
 	OverQuota           = 1537 // roamfs: the profile is over its size limit
 	SkippedEntry        = 1538 // roamfs: a server entry that cannot be part of a profile was skipped
+
+	// Streamed logon (issue 13): Windows has no such events, so they take a
+	// range of their own rather than a 15xx id meaning something else.
+	FillStarted   = 1601 // roamfs: background fill of files not yet local started
+	FillDone      = 1602 // roamfs: background fill finished: the profile is local
+	FillFailed    = 1603 // roamfs: background fill paused: the server copy cannot be read; retrying
+	FetchFailed   = 1604 // roamfs: a file not yet local could not be fetched when opened
+	FetchSkipped  = 1605 // roamfs: a file never fetched was not uploaded: its server data is gone
+	FetchedOnOpen = 1606 // roamfs: a file not yet local was fetched because it was opened
 )
 
 // Event is one row of the table.
@@ -63,4 +72,10 @@ var All = []Event{
 	{MassDelete, "The logoff was held: it would delete more of the server copy than MassDeletePercent allows."},
 	{OverQuota, "The profile is over its size limit."},
 	{SkippedEntry, "An entry of the server copy that cannot be part of a profile was skipped."},
+	{FillStarted, "Streamed logon: the files not yet local are being brought into the cache in the background."},
+	{FillDone, "Streamed logon: the background fill finished; the whole profile is local."},
+	{FillFailed, "Streamed logon: the background fill cannot read the server copy; it pauses and tries again."},
+	{FetchFailed, "A file not yet local could not be fetched from the server copy when it was opened; the open failed and a later one tries again."},
+	{FetchSkipped, "A file whose data was never fetched was not uploaded: its data is no longer on the server copy."},
+	{FetchedOnOpen, "A file not yet local was fetched from the server copy because a program opened it."},
 }
