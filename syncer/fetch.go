@@ -48,12 +48,13 @@ type fetches struct {
 	ctx      context.Context // the downloads'; StopFetches cancels it
 	stop     context.CancelFunc
 	wg       sync.WaitGroup
-	fetched  func(rel string, replaced bool)
+	fetched  func(rel string, replaced, opened bool)
 }
 
 type flight struct {
-	done chan struct{}
-	err  error
+	done   chan struct{}
+	err    error
+	opened bool // started by an open (Fetch), not by the fill (Prefetch)
 }
 
 func (f *fetches) init() {
@@ -63,8 +64,10 @@ func (f *fetches) init() {
 
 // OnFetched sets a function called after a fetch placed rel's data (not
 // under any lock): replaced says the server had a newer version than the
-// placeholder described, so what the kernel caches of rel is stale.
-func (s *Syncer) OnFetched(fn func(rel string, replaced bool)) { s.fetches.fetched = fn }
+// placeholder described, so what the kernel caches of rel is stale; opened
+// that an open asked for it (Fetch), not the background fill (Prefetch).
+// Call it before the first fetch.
+func (s *Syncer) OnFetched(fn func(rel string, replaced, opened bool)) { s.fetches.fetched = fn }
 
 // StopFetches cancels the downloads in flight and waits for them: a logoff
 // begins. Later fetches start afresh.
@@ -91,11 +94,20 @@ func (s *Syncer) Pending(rel string) bool {
 // with ctx's error (the download goes on, and a later Fetch joins it). A path
 // that is no placeholder returns nil at once.
 func (s *Syncer) Fetch(ctx context.Context, rel string) error {
+	return s.fetch(ctx, rel, true)
+}
+
+// Prefetch is Fetch for the background fill.
+func (s *Syncer) Prefetch(ctx context.Context, rel string) error {
+	return s.fetch(ctx, rel, false)
+}
+
+func (s *Syncer) fetch(ctx context.Context, rel string, opened bool) error {
 	k := s.key(rel)
 	if _, ok := s.marks.get(k); !ok {
 		return nil
 	}
-	f := s.startFetch(k)
+	f := s.startFetch(k, opened)
 	select {
 	case <-f.done:
 		return f.err
@@ -105,13 +117,13 @@ func (s *Syncer) Fetch(ctx context.Context, rel string) error {
 }
 
 // startFetch joins the fetch of k in flight or starts one.
-func (s *Syncer) startFetch(k string) *flight {
+func (s *Syncer) startFetch(k string, opened bool) *flight {
 	s.fetches.mu.Lock()
 	defer s.fetches.mu.Unlock()
 	if f := s.fetches.inflight[k]; f != nil {
 		return f
 	}
-	f := &flight{done: make(chan struct{})}
+	f := &flight{done: make(chan struct{}), opened: opened}
 	if err := s.fetches.ctx.Err(); err != nil {
 		f.err = fmt.Errorf("fetch %s: the session is logging off: %w", k, err)
 		close(f.done)
@@ -122,7 +134,7 @@ func (s *Syncer) startFetch(k string) *flight {
 	ctx := s.fetches.ctx
 	go func() {
 		defer s.fetches.wg.Done()
-		f.err = s.fetchOne(ctx, k)
+		f.err = s.fetchOne(ctx, k, opened)
 		s.fetches.mu.Lock()
 		delete(s.fetches.inflight, k)
 		s.fetches.mu.Unlock()
@@ -132,7 +144,7 @@ func (s *Syncer) startFetch(k string) *flight {
 }
 
 // fetchOne downloads the placeholder k's data and puts it in place.
-func (s *Syncer) fetchOne(ctx context.Context, k string) error {
+func (s *Syncer) fetchOne(ctx context.Context, k string, opened bool) error {
 	m, ok := s.marks.get(k)
 	if !ok {
 		return nil
@@ -159,7 +171,7 @@ func (s *Syncer) fetchOne(ctx context.Context, k string) error {
 		return fmt.Errorf("fetch %s: %w", m.Path, err)
 	}
 	if placed && s.fetches.fetched != nil {
-		s.fetches.fetched(m.Path, replaced)
+		s.fetches.fetched(m.Path, replaced, opened)
 	}
 	return nil
 }
