@@ -91,7 +91,9 @@ func (s *Session) mount() error {
 	if err != nil {
 		return err
 	}
+	s.mu.Lock()
 	s.mnt = m
+	s.mu.Unlock()
 	return nil
 }
 
@@ -103,7 +105,9 @@ func (s *Session) fetched(rel string, replaced, opened bool) {
 		s.log.Info("a file not yet local was fetched because it was opened",
 			zap.Int("event_id", event.FetchedOnOpen), zap.String("path", rel), zap.Bool("newer_on_server", replaced))
 	}
+	s.mu.Lock() // a fetch may come before Mount returned and set mnt
 	inv, ok := s.mnt.(interface{ InvalidatePath(string) error })
+	s.mu.Unlock()
 	if replaced && ok {
 		// Never from inside the FUSE request that waits for this fetch.
 		go inv.InvalidatePath(rel)
