@@ -41,9 +41,14 @@ func (l Layout) Exists() bool {
 	return err == nil
 }
 
-func (l Layout) Profile() string    { return filepath.Join(l.Dir, "profile") }
-func (l Layout) State() string      { return filepath.Join(l.Dir, "state") }
-func (l Layout) Journal() string    { return filepath.Join(l.State(), "journal") }
+func (l Layout) Profile() string { return filepath.Join(l.Dir, "profile") }
+func (l Layout) State() string   { return filepath.Join(l.Dir, "state") }
+func (l Layout) Journal() string { return filepath.Join(l.State(), "journal") }
+
+// Fetching is where a streamed logon's fetches write a file before it is
+// renamed into the profile: beside it on the same file system, outside what
+// is mounted.
+func (l Layout) Fetching() string   { return filepath.Join(l.State(), "fetch") }
 func (l Layout) StatusFile() string { return filepath.Join(l.State(), "status.json") }
 func (l Layout) LogFile() string    { return filepath.Join(l.State(), "roamfs.log") }
 

@@ -38,10 +38,14 @@ type Status struct {
 	NotRoamingReason string `json:"NotRoamingReason,omitempty"` // why this session uses the cache only
 	ProfileSizeKB    *int64 `json:"ProfileSizeKB,omitempty"`    // the roaming part, as the size limit counts it
 	MaxProfileSizeKB *int64 `json:"MaxProfileSizeKB,omitempty"` // only with EnableProfileQuota
-	Session          string `json:"Session,omitempty"`
-	Host             string `json:"Host,omitempty"`
-	PID              int    `json:"PID,omitempty"`
-	PolicyFile       string `json:"PolicyFile,omitempty"`
+	// A streamed logon's files not local yet (fetched when opened or by the
+	// background fill) and the bytes they hold on the server.
+	FilesPending *int   `json:"FilesPending,omitempty"`
+	BytesPending *int64 `json:"BytesPending,omitempty"`
+	Session      string `json:"Session,omitempty"`
+	Host         string `json:"Host,omitempty"`
+	PID          int    `json:"PID,omitempty"`
+	PolicyFile   string `json:"PolicyFile,omitempty"`
 	// CredentialsFile is the SMB credentials file the session used (never
 	// the password), for `roamfs sync`.
 	CredentialsFile string `json:"CredentialsFile,omitempty"`

@@ -37,6 +37,15 @@ const (
 	SkippedEntry        = 1709 // roamfs: a server entry that cannot be part of a profile was skipped
 	LogonFailed         = 1710 // roamfs: the logon failed; nothing was mounted
 	OfflineSync         = 1711 // roamfs: a sync without a session (roamfs sync, or a logoff whose daemon died)
+
+	// Streamed logon (issue 13): Windows has no such events, so they take a
+	// range of their own rather than a 15xx id meaning something else.
+	FillStarted   = 1601 // roamfs: background fill of files not yet local started
+	FillDone      = 1602 // roamfs: background fill finished: the profile is local
+	FillFailed    = 1603 // roamfs: background fill paused: the server copy cannot be read; retrying
+	FetchFailed   = 1604 // roamfs: a file not yet local could not be fetched when opened
+	FetchSkipped  = 1605 // roamfs: a file never fetched was not uploaded: its server data is gone
+	FetchedOnOpen = 1606 // roamfs: a file not yet local was fetched because it was opened
 )
 
 // Event is one row of the table.
@@ -95,4 +104,10 @@ var All = []Event{
 	{SkippedEntry, "An entry of the server copy that cannot be part of a profile was skipped.", Warn},
 	{LogonFailed, "The logon failed and nothing was mounted; the message says which side (server copy, cache, mount point) and what to do.", Error},
 	{OfflineSync, "Pending changes were synced without a session (roamfs sync, or the logoff of a session whose daemon died).", Info},
+	{FillStarted, "Streamed logon: the files not yet local are being brought into the cache in the background.", Info},
+	{FillDone, "Streamed logon: the background fill finished; the whole profile is local.", Info},
+	{FillFailed, "Streamed logon: the background fill cannot read the server copy; it pauses and tries again.", Warn},
+	{FetchFailed, "A file not yet local could not be fetched from the server copy when it was opened; the open failed and a later one tries again.", Error},
+	{FetchSkipped, "A file whose data was never fetched was not uploaded: its data is no longer on the server copy.", Warn},
+	{FetchedOnOpen, "A file not yet local was fetched from the server copy because a program opened it.", Info},
 }

@@ -46,7 +46,8 @@ func (p *Profile) Mknod(rel string, mode, dev uint32, o *Owner) (Stat, error) {
 
 // Unlink removes the file or symlink rel.
 func (p *Profile) Unlink(rel string) error {
-	if err := p.remove(rel, false); err != nil {
+	// A placeholder deleted before it was read needs no download (fetch.go).
+	if err := p.forgetting(rel, func() error { return p.remove(rel, false) }); err != nil {
 		return err
 	}
 	return p.record(journal.OpUnlink, rel, "", 0)
@@ -68,22 +69,31 @@ func (p *Profile) Rmdir(rel string) error {
 // daemon killed between the rename and its record would leave the next logon
 // to "restore" the server's old version over an acknowledged write. A record
 // for a rename that then fails is harmless: replay compares real state.
+//
+// Placeholders of a streamed logon move with the rename, without their data
+// (fetch.go).
 func (p *Profile) Rename(oldRel, newRel string, flags uint32) error {
-	return p.rename(oldRel, newRel, flags, func(size int64) error {
-		if err := p.record(journal.OpRename, newRel, oldRel, size); err != nil {
-			return err
-		}
-		if flags&renameExchange != 0 {
-			// Both names will hold something new.
-			return p.record(journal.OpRename, oldRel, newRel, 0)
-		}
-		return nil
+	return p.moving(oldRel, newRel, flags&renameExchange != 0, func() error {
+		return p.rename(oldRel, newRel, flags, func(size int64) error {
+			if err := p.record(journal.OpRename, newRel, oldRel, size); err != nil {
+				return err
+			}
+			if flags&renameExchange != 0 {
+				// Both names will hold something new.
+				return p.record(journal.OpRename, oldRel, newRel, 0)
+			}
+			return nil
+		})
 	})
 }
 
 // Link makes newRel a hard link to existingRel. The server gets a copy: Windows
 // profile shares do not keep hard links.
 func (p *Profile) Link(existingRel, newRel string) (Stat, error) {
+	// Two names of one placeholder would part when its data replaces it.
+	if err := p.fetched(existingRel); err != nil {
+		return Stat{}, err
+	}
 	st, err := p.link(existingRel, newRel)
 	if err != nil {
 		return st, err
@@ -97,6 +107,9 @@ func (p *Profile) Link(existingRel, newRel string) (Stat, error) {
 
 // Setxattr sets attribute attr.
 func (p *Profile) Setxattr(rel, attr string, data []byte, flags int) error {
+	if err := p.fetched(rel); err != nil {
+		return err
+	}
 	if err := p.setxattr(rel, attr, data, flags); err != nil {
 		return err
 	}
@@ -105,6 +118,9 @@ func (p *Profile) Setxattr(rel, attr string, data []byte, flags int) error {
 
 // Removexattr removes attribute attr.
 func (p *Profile) Removexattr(rel, attr string) error {
+	if err := p.fetched(rel); err != nil {
+		return err
+	}
 	if err := p.removexattr(rel, attr); err != nil {
 		return err
 	}

@@ -51,11 +51,37 @@ func (p *Profile) Open(rel string, flags int) (*Handle, error) {
 			return nil, err
 		}
 	}
+	truncates := writes && flags&os.O_TRUNC != 0
+	if !truncates {
+		// A placeholder's data is fetched before anyone sees it; a
+		// truncating open throws it away, so it needs none (fetch.go).
+		if err := p.fetched(rel); err != nil {
+			return nil, err
+		}
+	}
 	hive := writes && p.pol.IsHive(rel)
 	if hive {
 		p.hives.enter()
 	}
-	h, err := p.openFile(rel, flags)
+	var h *Handle
+	open := func() (err error) {
+		h, err = p.openFile(rel, flags)
+		return err
+	}
+	var err error
+	if truncates {
+		err = p.forgetting(rel, open)
+	} else {
+		err = open()
+	}
+	if !truncates && err == nil && p.fetcher != nil && p.fetcher.Pending(rel) {
+		// A placeholder renamed onto rel since the fetch: open that one's data.
+		h.Release("")
+		if hive {
+			p.hives.leave()
+		}
+		return p.Open(rel, flags)
+	}
 	if err != nil {
 		if hive {
 			p.hives.leave()
@@ -87,11 +113,28 @@ func (p *Profile) Create(rel string, flags int, mode uint32, o *Owner) (*Handle,
 	if err := p.noSpace(); err != nil {
 		return nil, Stat{}, err
 	}
+	if flags&os.O_TRUNC == 0 && flags&os.O_EXCL == 0 {
+		// Creating a name that is a placeholder opens it (fetch.go).
+		if err := p.fetched(rel); err != nil {
+			return nil, Stat{}, err
+		}
+	}
 	hive := p.pol.IsHive(rel)
 	if hive {
 		p.hives.enter()
 	}
-	h, st, err := p.createFile(rel, flags|os.O_CREATE, mode, o)
+	var h *Handle
+	var st Stat
+	create := func() (err error) {
+		h, st, err = p.createFile(rel, flags|os.O_CREATE, mode, o)
+		return err
+	}
+	var err error
+	if flags&os.O_TRUNC != 0 {
+		err = p.forgetting(rel, create)
+	} else {
+		err = create()
+	}
 	if err != nil {
 		if hive {
 			p.hives.leave()

@@ -36,6 +36,10 @@ type core struct {
 	asRoot  bool
 	hives   *hiveGate
 	space   spaceCheck
+	// fetcher brings the data of a streamed logon's placeholders (fetch.go);
+	// nil when nothing is pending.
+	fetcher   Fetcher
+	fetchWait time.Duration
 }
 
 func newCore(dir string, j Journal, pol *policy.Policy, session string, log *zap.Logger) core {

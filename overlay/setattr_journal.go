@@ -9,8 +9,22 @@ import "roamfs/journal"
 
 // Setattr changes rel's attributes by path (chmod, truncate, utimes).
 // Requests that name an open file go to Handle.Setattr.
+//
+// A placeholder (fetch.go) truncated to 0 and nothing else needs no data;
+// any other change keeps some of its data or makes it look changed, so the
+// data is fetched first.
 func (p *Profile) Setattr(rel string, a Attr) (Stat, error) {
-	st, err := p.setattr(rel, a)
+	var st Stat
+	change := func() (err error) {
+		st, err = p.setattr(rel, a)
+		return err
+	}
+	var err error
+	if a.Size != nil && *a.Size == 0 && !a.changesMetadata() {
+		err = p.forgetting(rel, change)
+	} else if err = p.fetched(rel); err == nil {
+		err = change()
+	}
 	if err != nil {
 		return st, err
 	}

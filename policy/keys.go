@@ -44,6 +44,10 @@ var keys = []keyDef{
 	boolKey("ConflictCopies", func(p *Policy) *bool { return &p.ConflictCopies }),
 	boolKey("CaseInsensitive", func(p *Policy) *bool { return &p.CaseInsensitive }),
 	intKey("MassDeletePercent", 1, 100, "1–100 percent", func(p *Policy) *int { return &p.MassDeletePercent }),
+	boolKey("PSEnabled", func(p *Policy) *bool { return &p.PSEnabled }),
+	boolKey("PSAlwaysCache", func(p *Policy) *bool { return &p.PSAlwaysCache }),
+	intKey("PSAlwaysCacheSize", 0, 1<<40, "0 or more MB", func(p *Policy) *int64 { return &p.PSAlwaysCacheSize }),
+	durationKey("PSFetchTimeout", func(p *Policy) *time.Duration { return &p.PSFetchTimeout }, true),
 }
 
 // keyIndex maps a key name to its index in keys.

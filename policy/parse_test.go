@@ -46,6 +46,10 @@ func TestParseEveryKey(t *testing.T) {
 		{`CaseInsensitive: false`, func(p *Policy) any { return p.CaseInsensitive }, false},
 		{`MassDeletePercent: 1`, func(p *Policy) any { return p.MassDeletePercent }, 1},
 		{`MassDeletePercent: 100`, func(p *Policy) any { return p.MassDeletePercent }, 100},
+		{`PSEnabled: false`, func(p *Policy) any { return p.PSEnabled }, false},
+		{`PSAlwaysCache: 0`, func(p *Policy) any { return p.PSAlwaysCache }, false},
+		{`PSAlwaysCacheSize: 20`, func(p *Policy) any { return p.PSAlwaysCacheSize }, int64(20)},
+		{`PSFetchTimeout: 250ms`, func(p *Policy) any { return p.PSFetchTimeout }, 250 * time.Millisecond},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
@@ -133,6 +137,8 @@ func TestParseErrors(t *testing.T) {
 		{"list in list", "HiveFiles:\n  - NTUSER.DAT\n  - [a]\n", 3, "HiveFiles", "expected a file name, got a list"},
 		{"bad duration", "HiveUploadEvery: 2\n", 1, "HiveUploadEvery", "expected a duration"},
 		{"word duration", "HiveUploadJitter: soon\n", 1, "HiveUploadJitter", "expected a duration"},
+		{"zero fetch timeout", "PSFetchTimeout: 0s\n", 1, "PSFetchTimeout", "out of range"},
+		{"negative cache size", "PSAlwaysCacheSize: -1\n", 1, "PSAlwaysCacheSize", "out of range"},
 		{"merge mode type", "MergeMode: [merge]\n", 1, "MergeMode", "expected merge or mirror"},
 		// Out of range.
 		{"size low", "\n\nMaxProfileSize: 10\n", 3, "MaxProfileSize", "10 is out of range (allowed 300–30000000 KB)"},

@@ -53,6 +53,11 @@ type Policy struct {
 	CaseInsensitive   bool          // roamfs: Windows name identity (Desktop == desktop)
 	MassDeletePercent int           // roamfs: hold a logoff deleting more than this share of the server's files, 1..100
 
+	PSEnabled         bool          // streamed logon (Citrix "Enable profile streaming"): mount before the data is local, fetch on first open
+	PSAlwaysCache     bool          // with PSEnabled: fill the rest of the cache in the background ("Always cache")
+	PSAlwaysCacheSize int64         // MB: with PSAlwaysCache, fill only files at least this large; 0 = all
+	PSFetchTimeout    time.Duration // roamfs: how long an open waits for a file's data before it fails with EIO
+
 	// set has bit i on when keys[i] was given in the policy file.
 	set uint32
 	// excl is ExcludeProfileDirs compiled for Nonroaming; exclFrom is the
@@ -75,6 +80,9 @@ func Default() *Policy {
 		ConflictCopies:      true,
 		CaseInsensitive:     true,
 		MassDeletePercent:   50,
+		PSEnabled:           true,
+		PSAlwaysCache:       true,
+		PSFetchTimeout:      5 * time.Second,
 	}
 }
 

@@ -23,6 +23,9 @@ func TestDefault(t *testing.T) {
 		ConflictCopies:      true,
 		CaseInsensitive:     true,
 		MassDeletePercent:   50,
+		PSEnabled:           true,
+		PSAlwaysCache:       true,
+		PSFetchTimeout:      5 * time.Second,
 	}
 	if got := Default(); !reflect.DeepEqual(*got, want) {
 		t.Errorf("Default() = %+v\nwant %+v", *got, want)
@@ -47,6 +50,7 @@ var designOrder = []string{
 	"ReadOnlyProfile", "CompatibleRUPSecurity", "UploadHiveMethod", "UploadHiveInterval",
 	"UploadHiveTime", "MachineProfilePath", "HiveUploadEvery", "HiveUploadJitter",
 	"HiveFiles", "MergeMode", "ConflictCopies", "CaseInsensitive", "MassDeletePercent",
+	"PSEnabled", "PSAlwaysCache", "PSAlwaysCacheSize", "PSFetchTimeout",
 }
 
 func TestSettingsDefault(t *testing.T) {
@@ -56,6 +60,7 @@ func TestSettingsDefault(t *testing.T) {
 		"HiveUploadEvery": "", "HiveUploadJitter": "1h", "HiveFiles": "[NTUSER.DAT]",
 		"MergeMode": "merge", "ConflictCopies": "true", "CaseInsensitive": "true",
 		"MassDeletePercent": "50", "ProfileQuotaMessage": DefaultProfileQuotaMessage,
+		"PSEnabled": "true", "PSAlwaysCache": "true", "PSAlwaysCacheSize": "0", "PSFetchTimeout": "5s",
 	}
 	p := Default()
 	s := p.Settings()

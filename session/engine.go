@@ -69,9 +69,17 @@ func openEngine(c engineConfig) (*engine, error) {
 		return nil, err
 	}
 	host := MachineName(c.layout)
+	// A fetch stages its file beside the profile; what a killed one left
+	// there is garbage.
+	os.RemoveAll(c.layout.Fetching())
+	if err := os.MkdirAll(c.layout.Fetching(), 0o700); err != nil {
+		j.Close()
+		return nil, fmt.Errorf("create %s: %w", c.layout.Fetching(), err)
+	}
 	sy, err := syncer.New(syncer.Config{
 		ProfileDir: c.layout.Profile(), Journal: j, Store: srv, Policy: c.pol,
 		Log: c.log, Host: host, Session: c.session, Owner: c.user.Owner,
+		Stream: c.logon && c.pol != nil && c.pol.PSEnabled, StageDir: c.layout.Fetching(),
 	})
 	if err != nil {
 		j.Close()

@@ -36,6 +36,11 @@ func (s *Session) Serve(ctx context.Context) (Reply, error) {
 	}
 	// The hive goes last, with the logoff sync: stop its own stream first.
 	s.hive.close()
+	// A logoff during the background fill cancels it and syncs normally:
+	// placeholders are never uploaded, and the next logon goes on filling.
+	s.fill.stop()
+	s.fill = nil
+	s.sy.StopFetches()
 	return s.logoff(ctx)
 }
 

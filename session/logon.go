@@ -41,12 +41,15 @@ func (s *Session) Logon(ctx context.Context) error {
 		s.log.Error("the server copy cannot be reached: logging on with the cached profile; this session does not roam",
 			zap.Int("event_id", event.NewProfile), zap.Error(logonErr))
 	}
+	files, bytes := s.sy.Unfetched()
 	s.log.Info("logon merge done", zap.Int("event_id", event.LogonDone), zap.Bool("new_profile", res.NewProfile),
-		zap.Int("downloaded", res.Downloaded), zap.Int("deleted_local", res.DeletedLocal))
+		zap.Int("downloaded", res.Downloaded), zap.Int("deleted_local", res.DeletedLocal),
+		zap.Int("not_yet_local", files), zap.Int64("bytes_not_yet_local", bytes))
 	if err := s.mount(); err != nil {
 		return err
 	}
 	s.hive = s.startHiveStream()
+	s.fill = s.startFill()
 	warnCtx, stop := context.WithCancel(context.Background())
 	s.stopWarn = stop
 	go s.warnOverQuota(warnCtx)
@@ -61,6 +64,7 @@ func (s *Session) Logon(ctx context.Context) error {
 		if res.Time.After(time.Time{}) {
 			st.LastDownloadTime = &res.Time
 		}
+		st.FilesPending, st.BytesPending = &files, &bytes
 	})
 }
 
@@ -80,12 +84,35 @@ func (s *Session) mount() error {
 	if s.prof, err = overlay.New(s.cfg.Layout.Profile(), s.j, s.cfg.Policy, s.id, s.log); err != nil {
 		return err
 	}
+	// Placeholders of a streamed logon are fetched when opened; so are
+	// those an earlier session left, even if this one does not stream.
+	s.prof.SetFetcher(s.sy, s.cfg.Policy.PSFetchTimeout)
+	s.sy.OnFetched(s.fetched)
 	m, err := s.cfg.Mount(s.cfg.Mountpoint, s.prof, s.cfg.Layout, s.cfg.Debug)
 	if err != nil {
 		return err
 	}
+	s.mu.Lock()
 	s.mnt = m
+	s.mu.Unlock()
 	return nil
+}
+
+// fetched follows a fetch that placed rel's data: an open's is an event, and
+// a file the server had changed since the logon is dropped from the kernel's
+// caches (its size or times may differ from the placeholder's).
+func (s *Session) fetched(rel string, replaced, opened bool) {
+	if opened {
+		s.log.Info("a file not yet local was fetched because it was opened",
+			zap.Int("event_id", event.FetchedOnOpen), zap.String("path", rel), zap.Bool("newer_on_server", replaced))
+	}
+	s.mu.Lock() // a fetch may come before Mount returned and set mnt
+	inv, ok := s.mnt.(interface{ InvalidatePath(string) error })
+	s.mu.Unlock()
+	if replaced && ok {
+		// Never from inside the FUSE request that waits for this fetch.
+		go inv.InvalidatePath(rel)
+	}
 }
 
 // Abort takes down the mount of a session that never served: a failed logon,

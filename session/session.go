@@ -28,6 +28,7 @@ type Session struct {
 	prof *overlay.Profile
 	mnt  Mounted
 	hive *hiveStream
+	fill *fill // the streamed logon's background fill; nil when none runs
 
 	stopWarn context.CancelFunc
 
@@ -79,6 +80,8 @@ func (s *Session) Close() {
 	if s.stopWarn != nil {
 		s.stopWarn()
 	}
+	s.fill.stop()
+	s.sy.StopFetches()
 	if s.hive != nil {
 		s.hive.close()
 	}

@@ -13,6 +13,8 @@ func (s *Session) status() (cachedir.Status, error) {
 		return st, err
 	}
 	st.PendingChanges = s.j.PendingCount()
+	files, bytes := s.sy.Unfetched()
+	st.FilesPending, st.BytesPending = &files, &bytes
 	addQuota(&st, s.sy)
 	return st, nil
 }

@@ -16,7 +16,8 @@ import (
 // open (see localDir). The files are pointers, not copies: a first logon of a
 // large profile hands over every path of it, and copies of the steps (and a map
 // of what was placed) were most of the logon's heap.
-func (s *Syncer) downloadAll(ctx context.Context, files []*Step, placed func(*Step, Version)) error {
+// With sparse set each file gets a placeholder instead (unfetched.go).
+func (s *Syncer) downloadAll(ctx context.Context, files []*Step, sparse bool, placed func(*Step, Version)) error {
 	var (
 		mu    sync.Mutex
 		first error
@@ -35,7 +36,7 @@ func (s *Syncer) downloadAll(ctx context.Context, files []*Step, placed func(*St
 	for range s.cfg.Workers {
 		wg.Go(func() {
 			for run := range next {
-				s.downloadRun(ctx, run, record)
+				s.downloadRun(ctx, run, sparse, record)
 			}
 		})
 	}
@@ -77,7 +78,7 @@ func folderRuns(files []*Step, max int) [][]*Step {
 // downloadRun downloads files of one folder, reporting each to record. A
 // server folder that cannot be held open leaves each file to be opened by its
 // path, which then fails (or not) with its own error.
-func (s *Syncer) downloadRun(ctx context.Context, run []*Step, record func(*Step, Version, error)) {
+func (s *Syncer) downloadRun(ctx context.Context, run []*Step, sparse bool, record func(*Step, Version, error)) {
 	dir, err := s.local.openDir(path.Dir(run[0].Path))
 	if err != nil {
 		for _, st := range run {
@@ -86,6 +87,17 @@ func (s *Syncer) downloadRun(ctx context.Context, run []*Step, record func(*Step
 		return
 	}
 	defer dir.close()
+	if sparse {
+		for i, st := range run {
+			err := dir.placeSparse(path.Base(st.Path), st.Server)
+			if err != nil {
+				err = fmt.Errorf("place %s in cache: %w", st.Path, err)
+			}
+			record(st, st.Server, err)
+			run[i] = nil
+		}
+		return
+	}
 	srv, err := store.OpenFolder(ctx, s.cfg.Store, serverDir(run[0].ServerPath))
 	if err != nil {
 		srv = nil

@@ -15,7 +15,9 @@ func (s *Syncer) PlanFull(ctx context.Context, loadTime time.Time) (*Plan, error
 	}
 	plan := &Plan{Through: s.cfg.Journal.LastSeq()}
 	for k, st := range v.steps {
-		if v.blocked(k) || st.Local.Kind == KindOther {
+		if v.blocked(k) || st.Local.Kind == KindOther || s.isPlaceholder(k, st.Local) {
+			// A placeholder (streamed logon) is no data of this machine's:
+			// never uploaded, and the server's version stays.
 			continue
 		}
 		st.Intent, st.Decision = s.decideWhole(*st, v.hasBase[k], loadTime)

@@ -48,12 +48,25 @@ func (d *localDir) close() error { return d.root.Close() }
 // then rename), with the server's mode and mtime, replacing a file or symlink
 // there, or an empty folder.
 func (d *localDir) place(base string, r io.Reader, v Version) error {
+	return d.placeWith(base, v, func(f *os.File) error {
+		_, err := io.Copy(f, r)
+		return err
+	})
+}
+
+// placeSparse places a streamed logon's placeholder for v: a sparse file of
+// v's size with its mode and mtime, and no data (unfetched.go).
+func (d *localDir) placeSparse(base string, v Version) error {
+	return d.placeWith(base, v, func(f *os.File) error { return f.Truncate(v.Size) })
+}
+
+func (d *localDir) placeWith(base string, v Version, fill func(*os.File) error) error {
 	tmp := store.TempPrefix + randomSuffix()
 	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
-	_, err = io.Copy(f, r)
+	err = fill(f)
 	// Owner, then mode (a change of owner clears setuid and setgid), through
 	// the open file rather than by name: two lookups fewer per file.
 	if err == nil && d.owner != nil {

@@ -19,6 +19,15 @@ import (
 // phase 2 records the new bases and only then marks the journal synced. An
 // error leaves the journal as it was: replaying it later gives the same server.
 func (s *Syncer) Logoff(ctx context.Context) (Result, error) {
+	if n, _ := s.marks.count(); n > 0 {
+		pd, err := s.loadPending()
+		if err == nil {
+			err = s.fetchCovered(ctx, pd)
+		}
+		if err != nil {
+			return Result{Time: time.Now(), Error: err.Error()}, err
+		}
+	}
 	plan, err := s.PlanLogoff(ctx)
 	if err != nil {
 		s.LogHeld(err)

@@ -131,6 +131,12 @@ func (s *Syncer) decideLogoffPath(ctx context.Context, sc *statCache, p string) 
 		st.Intent, st.Decision = IntentNone, Decision{ActNothing, "special file: does not roam"}
 		return st, nil
 	}
+	if s.isPlaceholder(s.key(p), st.Local) {
+		// The invariant of the streamed logon: a placeholder's zeros are
+		// never uploaded (Logoff fetched every one it could first).
+		st.Intent, st.Decision = IntentNone, Decision{ActNothing, "not yet fetched: a placeholder is never uploaded"}
+		return st, nil
+	}
 	st.Intent = IntentOf(st.Base, st.Local)
 	st.Decision = s.decideWithIntent(st)
 	return st, nil

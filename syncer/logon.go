@@ -100,6 +100,10 @@ func (s *Syncer) planLogon(ctx context.Context, pd *pending) ([]*Step, error) {
 		if v.blocked(k) {
 			st.Decision = Decision{ActNothing, "names differing only in case: left untouched"}
 			st.ServerPath = ""
+		} else if m, ok := s.marks.get(k); ok && holds(m, st.Local) {
+			// A placeholder is not data: the cache holds the version it
+			// stands for, whatever base a crash may have left behind.
+			st.Decision = DecideLogon(pd.covers(k), st.Local, st.Server, st.Local)
 		} else {
 			at := s.atServer(*st)
 			st.Decision = DecideLogon(pd.covers(k), at.Base, at.Server, at.Local)
@@ -122,9 +126,22 @@ func (s *Syncer) planLogon(ctx context.Context, pd *pending) ([]*Step, error) {
 func (s *Syncer) applyLogon(ctx context.Context, steps []*Step, res *LogonResult) error {
 	set := map[string]journal.Base{}
 	var del []string
-	var files []*Step
+	var files, holders []*Step
+	// keep: the marks of placeholders that stay or are placed (unfetched.go);
+	// every other mark is dropped at the end, once its path holds data or is gone.
+	keep := map[string]journal.Unfetched{}
+	fresh := map[string]journal.Unfetched{} // the new ones among them
 	for i := len(steps) - 1; i >= 0; i-- {
 		st := steps[i]
+		if st.Action == ActDownload && st.Local.Kind == KindFile && s.isPlaceholder(s.key(st.Path), st.Local) {
+			// A placeholder the server has replaced goes before its mark
+			// changes: a mark never describes another placeholder than the
+			// one in the cache, so a crash cannot leave zeros taken for data.
+			if err := s.local.remove(st.Path); err != nil {
+				return fmt.Errorf("replace placeholder %s in cache: %w", st.Path, err)
+			}
+			st.Local = Version{}
+		}
 		if st.Action != ActDeleteLocal {
 			continue
 		}
@@ -149,11 +166,17 @@ func (s *Syncer) applyLogon(ctx context.Context, steps []*Step, res *LogonResult
 				return fmt.Errorf("create folder %s in cache: %w", st.Path, err)
 			}
 			set[s.key(st.Path)] = st.Server.base()
+		case st.Action == ActDownload && s.streams(st):
+			holders = append(holders, st)
+			m := markOf(st.Path, st.ServerPath, st.Server)
+			keep[s.key(st.Path)], fresh[s.key(st.Path)] = m, m
 		case st.Action == ActDownload:
 			files = append(files, st)
 		case st.Action == ActKeepPending || (st.Action == ActNothing && st.ServerPath == ""):
 			// pending here (its base stays the old one), or left untouched
+			s.keepPlaceholder(st, keep)
 		case st.Action == ActNothing && st.Server.Present():
+			s.keepPlaceholder(st, keep)
 			// Rewriting every unchanged base at every logon would make logon
 			// and logoff cost grow with the profile: only changed ones.
 			if !st.Base.Same(st.Server) || !st.Base.MTime.Equal(st.Server.MTime) {
@@ -173,7 +196,19 @@ func (s *Syncer) applyLogon(ctx context.Context, steps []*Step, res *LogonResult
 			res.KeptLocal++
 		}
 	}
-	err := s.downloadAll(ctx, files, func(st *Step, v Version) {
+	// The marks go down before their placeholders: see unfetched.go.
+	if err := s.cfg.Journal.SetUnfetched(fresh, nil); err != nil {
+		return err
+	}
+	err := s.downloadAll(ctx, holders, true, func(st *Step, v Version) {
+		set[s.key(st.Path)] = v.base()
+		res.Placeholders++
+		res.PlaceholderBytes += v.Size
+	})
+	if err != nil {
+		return err
+	}
+	err = s.downloadAll(ctx, files, false, func(st *Step, v Version) {
 		set[s.key(st.Path)] = v.base()
 		res.Downloaded++
 	})
@@ -187,6 +222,35 @@ func (s *Syncer) applyLogon(ctx context.Context, steps []*Step, res *LogonResult
 	}
 	if err := s.cfg.Journal.SetBases(set, del); err != nil {
 		return fmt.Errorf("record bases: %w", err)
+	}
+	return s.keepOnly(keep)
+}
+
+// keepPlaceholder keeps the mark of st's cache file if it is a placeholder.
+func (s *Syncer) keepPlaceholder(st *Step, keep map[string]journal.Unfetched) {
+	k := s.key(st.Path)
+	if m, ok := s.marks.get(k); ok && holds(m, st.Local) {
+		keep[k] = m
+	}
+}
+
+// keepOnly makes keep the marks, durably and in memory: the others' paths
+// hold data now, are gone, or never were placeholders (stale).
+func (s *Syncer) keepOnly(keep map[string]journal.Unfetched) error {
+	var drop []string
+	for k := range s.marks.under("") {
+		if _, ok := keep[k]; !ok {
+			drop = append(drop, k)
+		}
+	}
+	if err := s.cfg.Journal.SetUnfetched(nil, drop); err != nil {
+		return err
+	}
+	for _, k := range drop {
+		s.marks.drop(k)
+	}
+	for k, m := range keep {
+		s.marks.put(k, m)
 	}
 	return nil
 }

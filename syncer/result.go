@@ -53,6 +53,10 @@ type LogonResult struct {
 	Downloaded   int
 	DeletedLocal int
 	KeptLocal    int
+	// Placeholders (streamed logon) are the files whose data was not
+	// downloaded: they are fetched when opened or by the background fill.
+	Placeholders     int
+	PlaceholderBytes int64
 }
 
 // HiveResult is the outcome of one background upload.

@@ -27,6 +27,15 @@ type Config struct {
 	AllowMassDelete bool
 	// Owner is who the files brought into the cache belong to (logon --user).
 	Owner *Owner
+	// Stream is the streamed logon (policy PSEnabled): a logon puts
+	// placeholders in the cache for files with data (not the hive), fetched
+	// later with Fetch (unfetched.go, fetch.go).
+	Stream bool
+	// StageDir is where a fetch writes a file before it is renamed into the
+	// cache: outside the mounted profile, on the same file system, so a
+	// half-fetched file is never seen through the mount. "" = the file's own
+	// folder in the cache.
+	StageDir string
 }
 
 // Syncer runs logon merges and logoff replays for one cache.
@@ -36,6 +45,9 @@ type Syncer struct {
 	log    *zap.Logger
 	names  winname.Spellings // the server's spellings, for a logoff
 	lnames winname.Spellings // the cache's
+
+	marks   unfetched // placeholders not yet fetched (unfetched.go)
+	fetches fetches   // fetches in flight (fetch.go)
 }
 
 // New opens the cache's profile directory for syncing. The first New after an
@@ -63,6 +75,11 @@ func New(cfg Config) (*Syncer, error) {
 		l.close()
 		return nil, fmt.Errorf("open journal bases: %w", err)
 	}
+	if err := s.loadUnfetched(); err != nil {
+		l.close()
+		return nil, err
+	}
+	s.fetches.init()
 	return s, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -147,6 +148,20 @@ func runLogon(c *cobra.Command, f logonFlags, mnt string) error {
 	return runSession(cfg, notify)
 }
 
+// printPending says how much of a streamed logon is still to come, as the
+// daemon recorded it when the mount became ready.
+func printPending(w io.Writer, cfg logonConfig) {
+	st, err := cfg.Layout.ReadStatus()
+	if err != nil || st.FilesPending == nil || *st.FilesPending == 0 {
+		return
+	}
+	how := "in the background"
+	if !cfg.Policy.PSAlwaysCache {
+		how = "when first opened (PSAlwaysCache is off)"
+	}
+	fmt.Fprintf(w, "%d files (%.1f MB) not local yet: fetched %s\n", *st.FilesPending, float64(*st.BytesPending)/(1<<20), how)
+}
+
 type readyMsg struct {
 	OK    bool   `json:"ok"`
 	Code  int    `json:"code,omitempty"`
@@ -235,6 +250,7 @@ func startDaemon(c *cobra.Command, f logonFlags, cfg logonConfig) error {
 			return codedError{m.Code, errors.New(m.Error)}
 		}
 		fmt.Fprintf(c.OutOrStdout(), "profile mounted at %s (daemon pid %s)\n", cfg.Mountpoint, strconv.Itoa(cmd.Process.Pid))
+		printPending(c.OutOrStdout(), cfg)
 		cmd.Process.Release()
 		return nil
 	case <-time.After(f.timeout):

@@ -71,6 +71,9 @@ func readStatus(l cachedir.Layout) (cachedir.Status, error) {
 	}
 	defer j.Close()
 	st.PendingChanges = j.PendingCount()
+	if files, bytes, err := j.CountUnfetched(); err == nil {
+		st.FilesPending, st.BytesPending = &files, &bytes
+	}
 	return st, nil
 }
 
@@ -93,6 +96,12 @@ func printStatus(w io.Writer, st cachedir.Status) {
 	fmt.Fprintf(w, "LastUploadTime:    %s\n", t(st.LastUploadTime))
 	fmt.Fprintf(w, "LastBackgroundRegistryUploadTime: %s\n", t(st.LastBackgroundRegistryUploadTime))
 	fmt.Fprintf(w, "PendingChanges:    %d\n", st.PendingChanges)
+	if st.FilesPending != nil {
+		fmt.Fprintf(w, "FilesPending:      %d\n", *st.FilesPending)
+	}
+	if st.BytesPending != nil {
+		fmt.Fprintf(w, "BytesPending:      %d\n", *st.BytesPending)
+	}
 	if st.ProfileSizeKB != nil {
 		limit := "no limit"
 		if st.MaxProfileSizeKB != nil {

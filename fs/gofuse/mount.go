@@ -52,6 +52,12 @@ func Mount(dir string, p *overlay.Profile, o Options) (*Server, error) {
 			Options:    []string{"default_permissions"},
 			MaxWrite:   1 << 20,
 			Debug:      o.Debug,
+			// open(O_TRUNC) arrives as one OPEN with O_TRUNC, not an OPEN
+			// followed by a truncating SETATTR: a file of a streamed logon
+			// not yet local is then replaced without fetching data that
+			// would be thrown away at once (libfuse, under cgofuse, asks for
+			// the same by default).
+			ExtraCapabilities: fuse.CAP_ATOMIC_O_TRUNC,
 		},
 	}
 	root := NewRoot(p)

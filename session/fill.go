@@ -1,0 +1,147 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"roamfs/event"
+	"roamfs/syncer"
+)
+
+// The streamed logon's background fill (policy PSAlwaysCache): once the
+// profile is mounted, the files that are still placeholders are fetched,
+// most wanted first (syncer.FillOrder), so the profile is local soon after
+// logon and keeps working if the server goes away later. An open from the
+// user fetches its file directly and jumps the queue; the fill skips what is
+// no longer pending. A server that cannot be read pauses the fill, which
+// tries again with a growing pause; a logoff cancels it.
+
+// fillWorkers is how many files the fill fetches at once: enough to hide a
+// share's latency, few enough to leave the user's opens room.
+const fillWorkers = 4
+
+// fillPauseMax bounds the pause between two tries of a fill that failed.
+const fillPauseMax = 2 * time.Minute
+
+// fill is a running background fill.
+type fill struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// stop cancels the fill and waits for it.
+func (f *fill) stop() {
+	if f == nil {
+		return
+	}
+	f.cancel()
+	<-f.done
+}
+
+// startFill starts the background fill, or nothing when the policy has none
+// or every file is local.
+func (s *Session) startFill() *fill {
+	pol := s.cfg.Policy
+	if !pol.PSEnabled || !pol.PSAlwaysCache {
+		return nil
+	}
+	if n, _ := s.sy.Unfetched(); n == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &fill{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		s.runFill(ctx, pol.PSAlwaysCacheSize<<20)
+	}()
+	return f
+}
+
+func (s *Session) runFill(ctx context.Context, minSize int64) {
+	files, bytes := s.sy.Unfetched()
+	s.log.Info("background fill started", zap.Int("event_id", event.FillStarted),
+		zap.Int("files", files), zap.Int64("bytes", bytes))
+	start := time.Now()
+	gone := map[string]bool{} // no data on the server: never fetched
+	pause := time.Second
+	for {
+		var todo []string
+		for _, p := range s.sy.FillOrder(minSize) {
+			if !gone[p] {
+				todo = append(todo, p)
+			}
+		}
+		if len(todo) == 0 {
+			break
+		}
+		failed, firstErr := s.fillPass(ctx, todo, gone)
+		if ctx.Err() != nil {
+			s.log.Info("background fill cancelled: logoff")
+			return
+		}
+		if failed == 0 {
+			continue // what an open or a rename added meanwhile
+		}
+		s.log.Warn("background fill paused: files could not be fetched; trying again", zap.Int("event_id", event.FillFailed),
+			zap.Int("failed", failed), zap.Duration("pause", pause), zap.Error(firstErr))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+		pause = min(pause*2, fillPauseMax)
+	}
+	files, bytes = s.sy.Unfetched()
+	s.log.Info("background fill finished", zap.Int("event_id", event.FillDone), zap.Duration("took", time.Since(start)),
+		zap.Int("files_not_local", files), zap.Int64("bytes_not_local", bytes))
+}
+
+// fillPass fetches todo with fillWorkers at once; files whose data is gone
+// from the server go to gone. The first other failure ends the pass: the
+// server is likely unreachable, and every file would wait out its retries.
+func (s *Session) fillPass(parent context.Context, todo []string, gone map[string]bool) (failed int, first error) {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	next := make(chan string)
+	for range fillWorkers {
+		wg.Go(func() {
+			for p := range next {
+				err := s.sy.Prefetch(ctx, p)
+				if err == nil || ctx.Err() != nil {
+					continue
+				}
+				mu.Lock()
+				if errors.Is(err, syncer.ErrGone) {
+					gone[p] = true
+					s.log.Warn("a file not yet local is no longer on the server copy; it stays as it is",
+						zap.Int("event_id", event.FetchFailed), zap.String("path", p))
+				} else {
+					failed++
+					if first == nil {
+						first = err
+					}
+					cancel()
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, p := range todo {
+		select {
+		case next <- p:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(next)
+	wg.Wait()
+	return failed, first
+}
