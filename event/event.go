@@ -32,6 +32,11 @@ const (
 	MassDelete          = 1536 // roamfs: logoff held, it would delete too much of the server
 	OverQuota           = 1537 // roamfs: the profile is over its size limit
 	SkippedEntry        = 1538 // roamfs: a server entry that cannot be part of a profile was skipped
+	// roamfs' own events without a Windows counterpart, kept clear of the
+	// User Profile Service's 1500–1545 meanings.
+	IndexNotUsed = 1610 // roamfs: the server's profile index is missing or cannot be trusted: logon walked
+	IndexUsed    = 1611 // roamfs: logon read the namespace from the server's profile index
+	ServerDrift  = 1612 // roamfs: the server copy changed behind roamfs; the differences are merged
 )
 
 // Event is one row of the table.
@@ -63,4 +68,7 @@ var All = []Event{
 	{MassDelete, "The logoff was held: it would delete more of the server copy than MassDeletePercent allows."},
 	{OverQuota, "The profile is over its size limit."},
 	{SkippedEntry, "An entry of the server copy that cannot be part of a profile was skipped."},
+	{IndexNotUsed, "The server copy's profile index is missing or cannot be trusted: the logon read the whole server copy."},
+	{IndexUsed, "The logon read the server copy's namespace from its profile index."},
+	{ServerDrift, "The server copy was changed by something other than roamfs since its profile index was written: the differences are merged, and the next logoff rewrites the index."},
 }
