@@ -88,24 +88,37 @@ func isOwnServerFile(p string) bool { return p == ServerMetaName || p == IndexNa
 // encodeIndex writes entries (any order) as a gzip'd binary listing sorted by
 // path and returns the bytes and their reference.
 func encodeIndex(gen string, entries map[string]store.Info, walked bool) ([]byte, IndexRef) {
+	return encodeList(gen, indexList(entries), walked)
+}
+
+// indexList sorts entries by path, leaving out whatever lies under no listed
+// folder (the subtree of a folder removed or replaced by a file), which a
+// reader would refuse.
+func indexList(entries map[string]store.Info) []store.Info {
 	paths := make([]string, 0, len(entries))
 	for p := range entries {
 		paths = append(paths, p)
 	}
 	slices.Sort(paths)
-	// Whatever lies under no listed folder goes: the subtree of a folder
-	// that was removed or replaced by a file. A reader would refuse it.
 	dirs := map[string]bool{"": true}
-	kept := paths[:0]
+	list := make([]store.Info, 0, len(paths))
 	for _, p := range paths {
 		if dirs[parentOf(p)] && badIndexPath(p) == "" {
-			kept = append(kept, p)
-			if entries[p].Kind == store.KindDir {
+			i := entries[p]
+			i.Path = p
+			list = append(list, i)
+			if i.Kind == store.KindDir {
 				dirs[p] = true
 			}
 		}
 	}
-	paths = kept
+	return list
+}
+
+// encodeList writes list as it is: the format, the generation, the count,
+// then each entry (path, kind, size, mtime in ns, POSIX mode, allocated+1,
+// symlink target) in varints.
+func encodeList(gen string, list []store.Info, walked bool) ([]byte, IndexRef) {
 	var out bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&out, gzip.BestSpeed)
 	w := bufio.NewWriterSize(zw, 64<<10)
@@ -114,10 +127,9 @@ func encodeIndex(gen string, entries map[string]store.Info, walked bool) ([]byte
 	str := func(s string) { uv(uint64(len(s))); w.WriteString(s) }
 	w.WriteString(indexMagic)
 	str(gen)
-	uv(uint64(len(paths)))
-	for _, p := range paths {
-		i := entries[p]
-		str(p)
+	uv(uint64(len(list)))
+	for _, i := range list {
+		str(i.Path)
 		w.WriteByte(byte(i.Kind))
 		uv(uint64(max(i.Size, 0)))
 		w.Write(tmp[:binary.PutVarint(tmp[:], i.MTime.UnixNano())])
@@ -128,7 +140,7 @@ func encodeIndex(gen string, entries map[string]store.Info, walked bool) ([]byte
 	w.Flush()
 	zw.Close()
 	sum := sha256.Sum256(out.Bytes())
-	return out.Bytes(), IndexRef{Generation: gen, Entries: len(paths), Bytes: int64(out.Len()),
+	return out.Bytes(), IndexRef{Generation: gen, Entries: len(list), Bytes: int64(out.Len()),
 		SHA256: hex.EncodeToString(sum[:]), Walked: walked}
 }
 

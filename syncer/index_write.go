@@ -76,6 +76,14 @@ func newRecorder(s store.Store) *recorder {
 	return &recorder{Store: s, changed: map[string]struct{}{}}
 }
 
+// OpenFolder passes the wrapped store's held-open folders through (a
+// download of many files depends on them); reading records nothing.
+func (r *recorder) OpenFolder(ctx context.Context, rel string) (store.Folder, error) {
+	return store.OpenFolder(ctx, r.Store, rel)
+}
+
+var _ store.FolderOpener = (*recorder)(nil)
+
 func (r *recorder) note(rel string) {
 	if isOwnServerFile(rel) {
 		return
