@@ -46,6 +46,12 @@ const (
 	FetchFailed   = 1604 // roamfs: a file not yet local could not be fetched when opened
 	FetchSkipped  = 1605 // roamfs: a file never fetched was not uploaded: its server data is gone
 	FetchedOnOpen = 1606 // roamfs: a file not yet local was fetched because it was opened
+
+	// roamfs' own events without a Windows counterpart, kept clear of the
+	// User Profile Service's 1500–1545 meanings.
+	IndexNotUsed = 1610 // roamfs: the server's profile index is missing or cannot be trusted: logon walked
+	IndexUsed    = 1611 // roamfs: logon read the namespace from the server's profile index
+	ServerDrift  = 1612 // roamfs: the server copy changed behind roamfs; the differences are merged
 )
 
 // Event is one row of the table.
@@ -110,4 +116,7 @@ var All = []Event{
 	{FetchFailed, "A file not yet local could not be fetched from the server copy when it was opened; the open failed and a later one tries again.", Error},
 	{FetchSkipped, "A file whose data was never fetched was not uploaded: its data is no longer on the server copy.", Warn},
 	{FetchedOnOpen, "A file not yet local was fetched from the server copy because a program opened it.", Info},
+	{IndexNotUsed, "The server copy's profile index is missing or cannot be trusted: the logon read the whole server copy.", Warn},
+	{IndexUsed, "The logon read the server copy's namespace from its profile index.", Info},
+	{ServerDrift, "The server copy was changed by something other than roamfs since its profile index was written: the differences are merged, and the next logoff rewrites the index.", Warn},
 }

@@ -125,7 +125,7 @@ func tree(t *testing.T, dir string) map[string]string {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
-		if rel == "." || rel == ServerMetaName {
+		if rel == "." || isOwnServerFile(rel) {
 			return nil
 		}
 		switch {

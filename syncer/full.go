@@ -2,6 +2,8 @@ package syncer
 
 import (
 	"context"
+
+	"go.uber.org/zap"
 	"sort"
 	"time"
 )
@@ -37,5 +39,14 @@ func (s *Syncer) Full(ctx context.Context, loadTime time.Time) (Result, error) {
 		s.LogHeld(err)
 		return Result{Time: time.Now(), Error: err.Error()}, err
 	}
-	return s.Apply(ctx, plan)
+	// A full reconcile is also how an administrator makes the server's
+	// profile index list what was put on the server behind roamfs' back.
+	s.ix.markStale()
+	res, err := s.Apply(ctx, plan)
+	if err == nil && len(plan.Steps) == 0 {
+		if err := s.RefreshIndex(ctx); err != nil {
+			s.log.Warn("the profile index could not be rebuilt; the next logon reads the whole server copy", zap.Error(err))
+		}
+	}
+	return res, err
 }

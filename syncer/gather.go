@@ -47,7 +47,9 @@ func (s *Syncer) gather(ctx context.Context, withHasBase bool) (*view, error) {
 	if withHasBase {
 		v.hasBase = map[string]bool{}
 	}
-	err := s.walkServer(ctx, func(p string, sv Version) {
+	// A logon (which needs no hasBase) reads the server's profile index when
+	// it can be trusted; a full reconcile walks (index_read.go).
+	fromIndex, err := s.listServer(ctx, !withHasBase, func(p string, sv Version) {
 		k := s.key(p)
 		st := v.get(k)
 		if st.ServerPath != "" {
@@ -91,6 +93,11 @@ func (s *Syncer) gather(ctx context.Context, withHasBase bool) (*view, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read bases: %w", err)
+	}
+	if fromIndex {
+		if err := s.confirmGone(ctx, v); err != nil {
+			return nil, err
+		}
 	}
 	// A path one side lacks takes the other's spelling under its parent's
 	// spelling on this side; parents sort before their children.

@@ -51,6 +51,10 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (Result, error) {
 		return res, nil
 	}
 	b := &baseUpdate{set: map[string]journal.Base{}}
+	var iu *indexUpdate // the profile index (index_write.go)
+	if len(plan.Steps) > 0 {
+		iu = s.beginIndexUpdate(ctx)
+	}
 	fail := func(err error) (Result, error) {
 		res.Error = err.Error()
 		s.log.Error("logoff sync failed; the journal keeps every change for the next try",
@@ -95,7 +99,7 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (Result, error) {
 		}
 	}
 	if len(plan.Steps) > 0 {
-		if err := s.writeServerMeta(ctx, res.Time); err != nil {
+		if err := s.writeServerState(ctx, res.Time, plan, iu); err != nil {
 			return fail(err)
 		}
 	}

@@ -19,6 +19,9 @@ type ServerMeta struct {
 	Host           string    `json:"host"`
 	Session        string    `json:"session"`
 	LastUploadTime time.Time `json:"last_upload_time"`
+	// Index names the profile index written just before this record (see
+	// index.go); absent when none was (an older roamfs drops it).
+	Index *IndexRef `json:"index,omitempty"`
 }
 
 // ReadServerMeta reads the server's metadata; a profile without one yields the
@@ -40,10 +43,14 @@ func (s *Syncer) ReadServerMeta(ctx context.Context) (ServerMeta, error) {
 	return m, nil
 }
 
-func (s *Syncer) writeServerMeta(ctx context.Context, at time.Time) error {
+func (s *Syncer) writeServerMeta(ctx context.Context, at time.Time, index *IndexRef) error {
 	m, _ := s.ReadServerMeta(ctx)
 	m.Version++
-	m.Host, m.Session, m.LastUploadTime = s.cfg.Host, s.cfg.Session, at
+	m.Host, m.Session, m.LastUploadTime, m.Index = s.cfg.Host, s.cfg.Session, at, index
+	return s.putServerMeta(ctx, m, at)
+}
+
+func (s *Syncer) putServerMeta(ctx context.Context, m ServerMeta, at time.Time) error {
 	data, _ := json.MarshalIndent(m, "", "  ")
 	if err := s.cfg.Store.Put(ctx, ServerMetaName, bytes.NewReader(data), 0o600, at); err != nil {
 		return fmt.Errorf("record profile state on server: %w", err)

@@ -30,7 +30,7 @@ func (s *Syncer) serverStat(ctx context.Context, p string) (Version, error) {
 func (s *Syncer) serverEmpty(ctx context.Context) (bool, error) {
 	empty := true
 	err := s.cfg.Store.Walk(ctx, "", func(i store.Info) error {
-		if i.Path == ServerMetaName || isTemp(i.Path) {
+		if isOwnServerFile(i.Path) || isTemp(i.Path) {
 			return nil
 		}
 		empty = false

@@ -45,6 +45,7 @@ type Syncer struct {
 	log    *zap.Logger
 	names  winname.Spellings // the server's spellings, for a logoff
 	lnames winname.Spellings // the cache's
+	ix     indexState        // the server's profile index (index*.go)
 
 	marks   unfetched // placeholders not yet fetched (unfetched.go)
 	fetches fetches   // fetches in flight (fetch.go)
@@ -70,7 +71,9 @@ func New(cfg Config) (*Syncer, error) {
 		return nil, fmt.Errorf("open cache profile %s: %w", cfg.ProfileDir, err)
 	}
 	l.owner = cfg.Owner
-	s := &Syncer{cfg: cfg, local: l, log: cfg.Log}
+	rec := newRecorder(cfg.Store) // what the next index update must stat again
+	cfg.Store = rec
+	s := &Syncer{cfg: cfg, local: l, log: cfg.Log, ix: indexState{rec: rec}}
 	if err := s.rekeyBases(); err != nil {
 		l.close()
 		return nil, fmt.Errorf("open journal bases: %w", err)
@@ -92,7 +95,7 @@ func (s *Syncer) Close() error { return s.local.close() }
 // roams reports whether rel takes part in syncing at all: nonroaming folders,
 // roamfs' temporary files and its metadata never do.
 func (s *Syncer) roams(rel string) bool {
-	if rel == "" || isTemp(rel) || rel == ServerMetaName {
+	if rel == "" || isTemp(rel) || isOwnServerFile(rel) {
 		return false
 	}
 	return !s.cfg.Policy.Nonroaming(rel)

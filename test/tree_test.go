@@ -171,6 +171,7 @@ func requireSameTree(t *testing.T, what string, got, want tree, cmp func(rel str
 	}
 }
 
-// serverSkip leaves out roamfs' own metadata in a server copy; its temporary
-// files are not skipped, since none may be left after a successful sync.
-func serverSkip(rel string) bool { return rel == ".roamfs-profile.json" }
+// serverSkip leaves out roamfs' own metadata and profile index in a server
+// copy; its temporary files are not skipped, since none may be left after a
+// successful sync.
+func serverSkip(rel string) bool { return rel == ".roamfs-profile.json" || rel == ".roamfs-index" }

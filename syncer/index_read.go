@@ -1,0 +1,277 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+
+	"go.uber.org/zap"
+
+	"roamfs/event"
+	"roamfs/store"
+)
+
+// A logon's server listing: the index when it can be trusted, a walk
+// otherwise. What "trusted" takes:
+//   - the metadata names an index (an older roamfs rewrites the metadata
+//     without it, so its logoffs make the next logon walk), and the index's
+//     bytes match it: length, SHA-256, generation, count;
+//   - every entry is sane (decodeIndex);
+//   - the top level of the server, listed live (one directory read), is what
+//     the index says: the same names, the same kinds, files of the same size
+//     and mtime, folders with the same mtime. A file copied into or removed
+//     from a top-level folder moves that folder's mtime, and a logoff under way
+//     elsewhere (its phase 1 done, its index not yet written) does the same.
+//
+// What the top-level check cannot see: a file replaced, added or removed
+// deeper down (Documents/Work/x.doc) by something other than roamfs, or by a
+// machine that died between its phase 1 and phase 2. For those the session
+// runs VerifyAgainstServer after the mount is ready; a cache file the index
+// says is gone is never deleted on the index's word alone (confirmGone).
+//
+// The hive files are top-level, so they always come from the live listing:
+// another machine's background hive upload changes NTUSER.DAT without a logoff.
+
+// indexSnapshot is the index a logon used, kept compressed for the
+// verification that follows it.
+type indexSnapshot struct {
+	ref  IndexRef
+	data []byte
+}
+
+// listServer calls fn for every roaming, acceptable entry of the server copy,
+// as walkServer does; with useIndex it reads them from a trusted index and
+// reports true.
+func (s *Syncer) listServer(ctx context.Context, useIndex bool, fn func(p string, v Version)) (bool, error) {
+	s.ix.setLogon(nil)
+	if !useIndex {
+		return false, s.walkServer(ctx, fn)
+	}
+	ix, snap, top, err := s.trustedIndex(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		s.logIndexNotUsed(err)
+		return false, s.walkServer(ctx, fn)
+	}
+	s.feedIndex(ix.list, top, true, fn)
+	s.ix.setLogon(snap)
+	s.log.Info("logon read the server copy's namespace from its profile index",
+		zap.Int("event_id", event.IndexUsed), zap.Int("entries", len(ix.list)), zap.String("generation", ix.gen))
+	return true, nil
+}
+
+func (s *Syncer) logIndexNotUsed(err error) {
+	if errors.Is(err, errNoIndex) {
+		s.log.Info("the server copy has no profile index yet: the logon reads the whole server copy",
+			zap.Int("event_id", event.IndexNotUsed), zap.String("reason", err.Error()))
+		return
+	}
+	s.log.Warn("the server copy's profile index is not used: the logon reads the whole server copy",
+		zap.Int("event_id", event.IndexNotUsed), zap.String("reason", err.Error()))
+}
+
+var errNoIndex = errors.New("no profile index")
+
+// trustedIndex reads the metadata and the index it names (one request each)
+// and lists the server's top level; any doubt is an error.
+func (s *Syncer) trustedIndex(ctx context.Context) (*serverIndex, *indexSnapshot, map[string]store.Info, error) {
+	m, err := s.ReadServerMeta(ctx)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil, fmt.Errorf("%w: no server metadata", errNoIndex)
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if m.Index == nil {
+		return nil, nil, nil, fmt.Errorf("%w: the last logoff (%s) wrote none", errNoIndex, m.Host)
+	}
+	data, err := s.readIndexBytes(ctx, *m.Index)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ix, err := decodeIndex(data, *m.Index)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	top, err := s.listTop(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if why := s.topDiffers(ix, top); why != "" {
+		return nil, nil, nil, distrust("the server copy changed since the index was written: %s", why)
+	}
+	return ix, &indexSnapshot{ref: *m.Index, data: data}, top, nil
+}
+
+func (s *Syncer) readIndexBytes(ctx context.Context, ref IndexRef) ([]byte, error) {
+	if ref.Bytes < 0 || ref.Bytes > maxIndexBytes {
+		return nil, distrust("%d bytes is beyond the limit", ref.Bytes)
+	}
+	r, _, err := s.cfg.Store.Open(ctx, IndexName)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, distrust("the metadata names an index, but there is none")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read profile index: %w", err)
+	}
+	defer r.Close()
+	data, err := io.ReadAll(io.LimitReader(r, ref.Bytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read profile index: %w", err)
+	}
+	return data, nil
+}
+
+// listTop lists the server's root without descending: roamfs' own files and
+// temporaries left out.
+func (s *Syncer) listTop(ctx context.Context) (map[string]store.Info, error) {
+	top := map[string]store.Info{}
+	err := s.cfg.Store.Walk(ctx, "", func(i store.Info) error {
+		if !isOwnServerFile(i.Path) && !isTemp(i.Path) {
+			top[i.Path] = i
+		}
+		if i.Kind == store.KindDir {
+			return fs.SkipDir
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list server copy %s: %w", s.cfg.Store.Root(), err)
+	}
+	return top, nil
+}
+
+// topDiffers compares the live top level with the index's, hives aside (they
+// change without a logoff and are taken live anyway).
+func (s *Syncer) topDiffers(ix *serverIndex, top map[string]store.Info) string {
+	seen := 0
+	for _, i := range ix.list {
+		if parentOf(i.Path) != "" || s.cfg.Policy.IsHive(i.Path) {
+			continue
+		}
+		seen++
+		t, ok := top[i.Path]
+		switch {
+		case !ok:
+			return i.Path + " is gone"
+		case t.Kind != i.Kind:
+			return i.Path + " changed kind"
+		case (t.Kind == store.KindFile || t.Kind == store.KindDir) && !t.MTime.Equal(i.MTime):
+			return i.Path + " has another mtime"
+		case t.Kind == store.KindFile && t.Size != i.Size:
+			return i.Path + " has another size"
+		case t.Kind == store.KindSymlink && t.Target != i.Target:
+			return i.Path + " points elsewhere"
+		}
+	}
+	live := 0
+	for p := range top {
+		if !s.cfg.Policy.IsHive(p) {
+			live++
+		}
+	}
+	if live != seen {
+		return "new top-level entries"
+	}
+	return ""
+}
+
+// feedIndex calls fn for the index's entries as walkServer would for a walk:
+// nonroaming and refused folders with everything below them left out, the
+// top level (hives included) as listed live when top is given. Entries are in
+// path order, so a folder comes before everything below it. logRefused logs
+// the refused entries as the walk does.
+func (s *Syncer) feedIndex(list []store.Info, top map[string]store.Info, logRefused bool, fn func(string, Version)) {
+	skipped := map[string]bool{}
+	for _, i := range list {
+		if top != nil && parentOf(i.Path) == "" {
+			if _, ok := top[i.Path]; !ok {
+				continue // a hive gone from the server
+			}
+			i = top[i.Path]
+		} else if skipped[parentOf(i.Path)] {
+			if i.Kind == store.KindDir {
+				skipped[i.Path] = true
+			}
+			continue
+		}
+		if s.acceptServerEntry(i, logRefused) {
+			fn(i.Path, fromStoreInfo(i))
+		} else if i.Kind == store.KindDir {
+			skipped[i.Path] = true
+		}
+	}
+	// A hive the index does not know yet (uploaded by a background upload
+	// since): the live listing has it.
+	for p, i := range top {
+		if s.cfg.Policy.IsHive(p) && !indexHas(list, p) && s.acceptServerEntry(i, logRefused) {
+			fn(p, fromStoreInfo(i))
+		}
+	}
+}
+
+func indexHas(list []store.Info, p string) bool {
+	lo, hi := 0, len(list)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if list[m].Path < p {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo < len(list) && list[lo].Path == p
+}
+
+// acceptServerEntry is walkServer's filter for one entry: it roams and is
+// not refused (logged as the walk logs it, when asked).
+func (s *Syncer) acceptServerEntry(i store.Info, logRefused bool) bool {
+	if !s.roams(i.Path) {
+		return false
+	}
+	if why := s.refuseServerEntry(i); why != "" {
+		if !logRefused {
+			return false
+		}
+		s.log.Warn("server copy entry skipped: "+why, zap.Int("event_id", event.SkippedEntry), zap.String("path", i.Path))
+		return false
+	}
+	return true
+}
+
+// confirmGone asks the server itself about every cache path the index says
+// is gone but this cache last synced and still holds: deleting it from the
+// cache on the word of a stale index (a logoff elsewhere that lost a race to
+// write it, a change behind roamfs' back) would make the user's file vanish
+// for the session. One stat per such path: as many as deletions made
+// elsewhere since this cache last synced.
+func (s *Syncer) confirmGone(ctx context.Context, v *view) error {
+	found := 0
+	for _, st := range v.steps {
+		if st.ServerPath != "" || !st.Base.Present() || !st.Local.Present() {
+			continue
+		}
+		i, err := s.cfg.Store.Stat(ctx, st.Path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("stat server %s: %w", st.Path, err)
+		}
+		i.Path = st.Path
+		if s.acceptServerEntry(i, true) {
+			st.ServerPath, st.Server = st.Path, fromStoreInfo(i)
+			found++
+		}
+	}
+	if found > 0 {
+		s.ix.markStale()
+		s.log.Warn("the server copy's profile index missed paths the server holds; they are merged, and the next logoff rewrites the index",
+			zap.Int("event_id", event.ServerDrift), zap.Int("paths", found))
+	}
+	return nil
+}

@@ -1,0 +1,319 @@
+package syncer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"roamfs/store"
+)
+
+// Keeping the index: phase 2 of a logoff writes it, then the metadata naming
+// it. The new index is the old one (the one the metadata named when this
+// logoff began) with every path this syncer changed on the server stat-ed
+// again: the cost follows the changes, not the profile, apart from writing
+// the file itself. It is built from a walk instead when there is no old index
+// to start from (the first logoff after an upgrade), when it cannot be
+// trusted, when a verification found the server changed behind roamfs' back,
+// and when another logoff wrote a new generation while this one ran: its
+// changes and ours may interleave on the server, and only a walk sees the
+// result. Two logoffs that both pass that last check before either writes
+// still race (a directory store has no conditional write): the index of the
+// one that loses misses the other's changes, which the next logon's
+// verification finds (and confirmGone keeps it from deleting anything).
+
+// indexState is the syncer's part of the index.
+type indexState struct {
+	mu    sync.Mutex
+	logon *indexSnapshot // what the last logon read, for VerifyAgainstServer
+	stale bool           // the server changed behind roamfs: rebuild from a walk
+	rec   *recorder
+}
+
+func (x *indexState) setLogon(s *indexSnapshot) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.logon = s
+}
+
+func (x *indexState) logonSnapshot() *indexSnapshot {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.logon
+}
+
+func (x *indexState) markStale() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.stale = true
+}
+
+func (x *indexState) takeStale() bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	s := x.stale
+	x.stale = false
+	return s
+}
+
+// recorder is a Store that remembers every path written through it since the
+// last drain: a logoff's steps, their conflict copies and parent folders, the
+// background hive uploads.
+type recorder struct {
+	store.Store
+	mu      sync.Mutex
+	changed map[string]struct{}
+}
+
+func newRecorder(s store.Store) *recorder {
+	return &recorder{Store: s, changed: map[string]struct{}{}}
+}
+
+// OpenFolder passes the wrapped store's held-open folders through (a
+// download of many files depends on them); reading records nothing.
+func (r *recorder) OpenFolder(ctx context.Context, rel string) (store.Folder, error) {
+	return store.OpenFolder(ctx, r.Store, rel)
+}
+
+var _ store.FolderOpener = (*recorder)(nil)
+
+func (r *recorder) note(rel string) {
+	if isOwnServerFile(rel) {
+		return
+	}
+	r.mu.Lock()
+	r.changed[rel] = struct{}{}
+	r.mu.Unlock()
+}
+
+func (r *recorder) drain() map[string]struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.changed
+	r.changed = map[string]struct{}{}
+	return c
+}
+
+func (r *recorder) Put(ctx context.Context, rel string, rd io.Reader, mode fs.FileMode, mtime time.Time) error {
+	r.note(rel)
+	return r.Store.Put(ctx, rel, rd, mode, mtime)
+}
+
+func (r *recorder) PutVia(ctx context.Context, rel, tmp string, rd io.Reader, mode fs.FileMode, mtime time.Time) error {
+	r.note(rel)
+	return r.Store.PutVia(ctx, rel, tmp, rd, mode, mtime)
+}
+
+func (r *recorder) Mkdir(ctx context.Context, rel string, mode fs.FileMode) error {
+	r.note(rel)
+	return r.Store.Mkdir(ctx, rel, mode)
+}
+
+func (r *recorder) Symlink(ctx context.Context, target, rel string) error {
+	r.note(rel)
+	return r.Store.Symlink(ctx, target, rel)
+}
+
+func (r *recorder) Remove(ctx context.Context, rel string) error {
+	r.note(rel)
+	return r.Store.Remove(ctx, rel)
+}
+
+func (r *recorder) SetTimes(ctx context.Context, rel string, mtime time.Time) error {
+	r.note(rel)
+	return r.Store.SetTimes(ctx, rel, mtime)
+}
+
+// indexUpdate is what phase 2 needs of the time before phase 1: the
+// metadata then, to start from its index and to see whether another logoff
+// wrote a generation since.
+type indexUpdate struct {
+	before *IndexRef
+}
+
+// beginIndexUpdate runs before a logoff's phase 1 changes anything.
+func (s *Syncer) beginIndexUpdate(ctx context.Context) *indexUpdate {
+	m, err := s.ReadServerMeta(ctx)
+	if err != nil {
+		return &indexUpdate{}
+	}
+	return &indexUpdate{before: m.Index}
+}
+
+// writeServerState is phase 2's write to the server: the index, then the
+// metadata naming it. An index that cannot be written is left out of the
+// metadata (the next logon walks); only the metadata failing fails the logoff.
+func (s *Syncer) writeServerState(ctx context.Context, at time.Time, plan *Plan, iu *indexUpdate) error {
+	touched := s.ix.rec.drain()
+	for _, st := range plan.Steps {
+		// A replayed logoff's steps may find the server already done
+		// (nothing written now), but the index may predate them.
+		if st.ServerPath != "" {
+			touched[st.ServerPath] = struct{}{}
+		}
+	}
+	ref, err := s.writeIndex(ctx, iu, touched)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.log.Warn("the profile index could not be written; the next logon reads the whole server copy", zap.Error(err))
+		ref = nil
+	}
+	return s.writeServerMeta(ctx, at, ref)
+}
+
+func (s *Syncer) writeIndex(ctx context.Context, iu *indexUpdate, touched map[string]struct{}) (*IndexRef, error) {
+	entries, why := s.indexBase(ctx, iu)
+	if entries != nil {
+		for p := range touched {
+			if err := s.restat(ctx, entries, p); err != nil {
+				return nil, err
+			}
+		}
+		if err := s.refreshTop(ctx, entries); err != nil {
+			return nil, err
+		}
+		// Just before writing: has another logoff written a generation since
+		// this one began? Its changes and ours may interleave.
+		if now := s.currentIndexRef(ctx); !sameGeneration(now, iu.before) {
+			entries, why = nil, "another logoff wrote the index while this one ran"
+		}
+	}
+	walked := entries == nil
+	if walked {
+		s.log.Info("the profile index is rebuilt from a walk of the server copy", zap.String("reason", why))
+		var err error
+		if entries, err = s.walkAll(ctx); err != nil {
+			return nil, err
+		}
+	}
+	data, ref := encodeIndex(newGeneration(), entries, walked)
+	if err := s.cfg.Store.Put(ctx, IndexName, bytes.NewReader(data), 0o600, time.Time{}); err != nil {
+		return nil, fmt.Errorf("write profile index: %w", err)
+	}
+	return &ref, nil
+}
+
+// indexBase is the index to update, or nil and why a walk is needed.
+func (s *Syncer) indexBase(ctx context.Context, iu *indexUpdate) (map[string]store.Info, string) {
+	if s.ix.takeStale() {
+		return nil, "the server copy changed behind roamfs"
+	}
+	if iu == nil || iu.before == nil {
+		return nil, "there was none"
+	}
+	data, err := s.readIndexBytes(ctx, *iu.before)
+	if err != nil {
+		return nil, err.Error()
+	}
+	ix, err := decodeIndex(data, *iu.before)
+	if err != nil {
+		return nil, err.Error()
+	}
+	return ix.toMap(), ""
+}
+
+func (s *Syncer) currentIndexRef(ctx context.Context) *IndexRef {
+	m, err := s.ReadServerMeta(ctx)
+	if err != nil {
+		return nil
+	}
+	return m.Index
+}
+
+func sameGeneration(a, b *IndexRef) bool {
+	return a != nil && b != nil && a.Generation == b.Generation && a.SHA256 == b.SHA256
+}
+
+// restat puts the server's state of p into entries, with any parent folder
+// the entries lack.
+func (s *Syncer) restat(ctx context.Context, entries map[string]store.Info, p string) error {
+	if badIndexPath(p) != "" || isTemp(p) {
+		return nil
+	}
+	i, err := s.cfg.Store.Stat(ctx, p)
+	if errors.Is(err, fs.ErrNotExist) {
+		delete(entries, p) // what was below it goes when encoded
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("stat server %s: %w", p, err)
+	}
+	i.Path = p
+	entries[p] = i
+	if d := parentOf(p); d != "" {
+		if e, ok := entries[d]; !ok || e.Kind != store.KindDir {
+			return s.restat(ctx, entries, d)
+		}
+	}
+	return nil
+}
+
+// refreshTop takes the top level live: a logoff's uploads move the mtimes of
+// the folders they land in, which the next logon's top-level check compares.
+func (s *Syncer) refreshTop(ctx context.Context, entries map[string]store.Info) error {
+	top, err := s.listTop(ctx)
+	if err != nil {
+		return err
+	}
+	for p, i := range entries {
+		if parentOf(p) == "" {
+			if _, ok := top[p]; !ok {
+				delete(entries, p)
+			} else if i.Kind == store.KindDir && top[p].Kind != store.KindDir {
+				delete(entries, p)
+			}
+		}
+	}
+	for p, i := range top {
+		entries[p] = i
+	}
+	return nil
+}
+
+// walkAll lists the whole server copy for an index: every entry, nonroaming
+// and refused ones included (machines with other policies share the index;
+// readers filter), roamfs' own files and temporaries left out.
+func (s *Syncer) walkAll(ctx context.Context) (map[string]store.Info, error) {
+	entries := map[string]store.Info{}
+	err := s.cfg.Store.Walk(ctx, "", func(i store.Info) error {
+		if isOwnServerFile(i.Path) || isTemp(i.Path) {
+			return nil
+		}
+		entries[i.Path] = i
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("walk server copy %s: %w", s.cfg.Store.Root(), err)
+	}
+	return entries, nil
+}
+
+// RefreshIndex rebuilds the server's index from a walk and names it in the
+// metadata, keeping the metadata's version and upload time: a full reconcile
+// that had nothing to change still leaves an index that lists what an
+// administrator put on the server. Read-only profiles are never written.
+func (s *Syncer) RefreshIndex(ctx context.Context) error {
+	if ro, _ := s.ReadOnly(ctx); ro {
+		return nil
+	}
+	s.ix.markStale()
+	ref, err := s.writeIndex(ctx, nil, nil)
+	if err != nil {
+		return err
+	}
+	m, err := s.ReadServerMeta(ctx)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	m.Index = ref
+	return s.putServerMeta(ctx, m, m.LastUploadTime)
+}
