@@ -4,7 +4,7 @@ BIN     := bin/roamfs
 PKGS    := ./journal/ ./policy/ ./store/... ./syncer/ ./overlay/ ./fs/... ./cachedir/ ./cmd/... ./service/ ./login/ ./winevent/... ./internal/... ./event/ ./session/
 SHARED  ?= ../shared
 
-.PHONY: build test unit cgofuse cgofuse-portable windows e2e contract demo bench bench-quick bench-micro lint fuzz fuzz-short clean
+.PHONY: install build test unit cgofuse cgofuse-portable windows e2e contract demo bench bench-quick bench-micro lint fuzz fuzz-short clean
 
 # The version `roamfs version` reports: the nearest tag, else the commit.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
@@ -65,6 +65,13 @@ lint:
 	$(STATICCHECK) -tags fuse3 ./fs/cgofuse/
 	$(STATICCHECK) -tags fuse3,roamfs_portable ./overlay/ ./fs/cgofuse/
 	GOOS=windows $(STATICCHECK) $(WINDOWS_PKGS)
+
+# Install the binary and its man pages (generated from the commands, so
+# they say what --help says).
+PREFIX ?= /usr/local
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/roamfs
+	$(BIN) docs $(DESTDIR)$(PREFIX)/share/man/man1
 
 clean:
 	rm -rf bin

@@ -169,3 +169,18 @@ func TestLogIsJSONWithEventIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestManPages: `make install`'s man pages come from the commands: one per
+// command, the logon page naming its flags.
+func TestManPages(t *testing.T) {
+	dir := t.TempDir()
+	must(t, "docs", dir)
+	for _, page := range []string{"roamfs.1", "roamfs-logon.1", "roamfs-logoff.1", "roamfs-conflicts.1", "roamfs-journal.1"} {
+		if _, err := os.Stat(filepath.Join(dir, page)); err != nil {
+			t.Errorf("man page %s: %v", page, err)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "roamfs-logon.1")); err != nil || !strings.Contains(string(b), "allow-non-empty") {
+		t.Errorf("roamfs-logon.1 does not document its flags: %v", err)
+	}
+}

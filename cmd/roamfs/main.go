@@ -48,6 +48,7 @@ func newRootCmd() *cobra.Command {
 		return usageError{fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
 	})
 	root.AddCommand(newLogonCmd(), newLogoffCmd(), newJournalCmd(), newStatusCmd(), newSyncCmd(), newHiveCmd(), newPolicyCmd(), newEventsCmd(), newServiceCmd(), newVersionCmd(), newConflictsCmd(), newPamCmd())
+	root.AddCommand(newDocsCmd(root))
 	return root
 }
 
