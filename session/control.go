@@ -64,33 +64,45 @@ func (s *Session) controlMux() *http.ServeMux {
 		}
 		bw.Flush()
 	}))
-	mux.HandleFunc("GET "+pathPlan, s.whileOpen(func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+pathPlan, s.whenMounted(s.whileOpen(func(w http.ResponseWriter, r *http.Request) {
 		plan, err := s.sy.PlanLogoff(r.Context())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		json.NewEncoder(w).Encode(PlanEntries(plan))
-	}))
-	mux.HandleFunc("GET "+pathDryRun, s.whileOpen(func(w http.ResponseWriter, r *http.Request) {
+	})))
+	mux.HandleFunc("GET "+pathDryRun, s.whenMounted(s.whileOpen(func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(s.DryRun(r.Context(), r.URL.Query().Get("allow_mass_delete") == "1"))
-	}))
-	mux.HandleFunc("POST "+pathHiveUpload, s.whileOpen(func(w http.ResponseWriter, r *http.Request) {
+	})))
+	mux.HandleFunc("POST "+pathHiveUpload, s.whenMounted(s.whileOpen(func(w http.ResponseWriter, r *http.Request) {
 		res, err := s.hive.upload(r.Context())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		json.NewEncoder(w).Encode(res)
-	}))
-	mux.HandleFunc("POST "+pathLogoff, func(w http.ResponseWriter, r *http.Request) {
+	})))
+	mux.HandleFunc("POST "+pathLogoff, s.whenMounted(func(w http.ResponseWriter, r *http.Request) {
 		if refused := s.precheck(r.Context(), r.URL.Query().Get("allow_mass_delete") == "1"); refused != nil {
 			json.NewEncoder(w).Encode(refused)
 			return
 		}
 		json.NewEncoder(w).Encode(<-s.requestLogoff())
-	})
+	}))
 	return mux
+}
+
+// whenMounted wraps a handler that acts on the mounted session: during the
+// logon it answers 409 with what to do.
+func (s *Session) whenMounted(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.mounted.Load() {
+			http.Error(w, "the session is still logging on: try again once `roamfs logon` has returned", http.StatusConflict)
+			return
+		}
+		h(w, r)
+	}
 }
 
 // whileOpen wraps a handler that needs the journal: it runs only while the

@@ -28,12 +28,16 @@ type fakeMount struct {
 	prof    *overlay.Profile
 	busy    error // Unmount fails with it while set, as with programs in the mount
 	gone    chan struct{}
+	hold    chan struct{} // when set, mount waits for it to close: a slow logon
 	unmount sync.Once
 }
 
 func newFakeMount() *fakeMount { return &fakeMount{gone: make(chan struct{})} }
 
 func (m *fakeMount) mount(_ string, p *overlay.Profile, _ cachedir.Layout, _ bool) (session.Mounted, error) {
+	if m.hold != nil {
+		<-m.hold
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.prof = p

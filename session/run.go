@@ -21,19 +21,23 @@ func Run(ctx context.Context, cfg Config, ready func(error)) error {
 		ready(err)
 		return err
 	}
-	if err := s.Logon(ctx); err != nil {
-		s.Abort()
-		s.Close()
-		ready(err)
-		return err
-	}
+	// The control socket answers from the start, so `roamfs status` and
+	// `roamfs journal` work while a long logon runs (they said "in use"
+	// before); what needs the mount waits for it (Session.mounted).
 	ctl, err := s.startControl()
 	if err != nil {
+		s.Close()
+		ready(err)
+		return err
+	}
+	if err := s.Logon(ctx); err != nil {
+		ctl.stop()
 		s.Abort()
 		s.Close()
 		ready(err)
 		return err
 	}
+	s.mounted.Store(true)
 	ready(nil)
 	reply, err := s.Serve(ctx)
 	s.Close()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
@@ -27,8 +28,12 @@ type Session struct {
 	sy   *syncer.Syncer   // eng.sy
 	prof *overlay.Profile
 	mnt  Mounted
-	hive *hiveStream
-	fill *fill // the streamed logon's background fill; nil when none runs
+	// mounted is set once the logon has mounted the profile: control
+	// requests that act on the session (plan, logoff, hive upload) wait
+	// for it; status and journal answer during the logon.
+	mounted atomic.Bool
+	hive    *hiveStream
+	fill    *fill // the streamed logon's background fill; nil when none runs
 
 	stopWarn context.CancelFunc
 
