@@ -114,6 +114,17 @@ func (c *Client) DryRun(allowMassDelete bool) (DryRun, error) {
 	return d, json.NewDecoder(body).Decode(&d)
 }
 
+// Progress is how far the session's logon or logoff sync has come.
+func (c *Client) Progress() (syncer.Progress, error) {
+	var p syncer.Progress
+	body, err := c.do("GET", pathProgress)
+	if err != nil {
+		return p, err
+	}
+	defer body.Close()
+	return p, json.NewDecoder(body).Decode(&p)
+}
+
 // UploadHive asks for a background hive upload now (of the hives that
 // changed).
 func (c *Client) UploadHive() (syncer.HiveResult, error) {

@@ -20,6 +20,7 @@ const (
 	pathJournal    = "/journal"     // GET [?all=1]: JournalEntry lines, or one {"error": ...} line
 	pathPlan       = "/plan"        // GET: []PlanEntry
 	pathDryRun     = "/dry-run"     // GET [?allow_mass_delete=1]: DryRun
+	pathProgress   = "/progress"    // GET: syncer.Progress of the running logon or logoff
 	pathHiveUpload = "/hive/upload" // POST: syncer.HiveResult
 	pathLogoff     = "/logoff"      // POST [?allow_mass_delete=1]: Reply, once the sync is done
 )
@@ -75,6 +76,9 @@ func (s *Session) controlMux() *http.ServeMux {
 	mux.HandleFunc("GET "+pathDryRun, s.whenMounted(s.whileOpen(func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(s.DryRun(r.Context(), r.URL.Query().Get("allow_mass_delete") == "1"))
 	})))
+	mux.HandleFunc("GET "+pathProgress, s.whileOpen(func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(s.sy.Progress())
+	}))
 	mux.HandleFunc("POST "+pathHiveUpload, s.whenMounted(s.whileOpen(func(w http.ResponseWriter, r *http.Request) {
 		res, err := s.hive.upload(r.Context())
 		if err != nil {

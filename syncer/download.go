@@ -24,7 +24,19 @@ func (s *Syncer) downloadAll(ctx context.Context, files []*Step, sparse bool, pl
 		wg    sync.WaitGroup
 		next  = make(chan []*Step)
 	)
+	var total int64
+	for _, st := range files {
+		if !sparse {
+			total += st.Server.Size
+		}
+	}
+	s.prog.start("logon", int64(len(files)), total)
 	record := func(st *Step, v Version, err error) {
+		if !sparse {
+			s.prog.step(st.Server.Size)
+		} else {
+			s.prog.step(0)
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil && first == nil {

@@ -50,6 +50,11 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (Result, error) {
 		res.OK = true
 		return res, nil
 	}
+	var total int64
+	for _, st := range plan.Steps {
+		total += stepBytes(st)
+	}
+	s.prog.start("logoff", int64(len(plan.Steps)), total)
 	b := &baseUpdate{set: map[string]journal.Base{}}
 	var iu *indexUpdate // the profile index (index_write.go)
 	if len(plan.Steps) > 0 {
@@ -166,6 +171,7 @@ func (s *Syncer) parallel(ctx context.Context, steps []Step, res *Result, b *bas
 }
 
 func (s *Syncer) applyStep(ctx context.Context, st Step, res *Result, b *baseUpdate) error {
+	defer s.prog.step(stepBytes(st))
 	log := s.log.With(zap.String("path", st.Path), zap.String("action", st.Action.String()), zap.String("rule", st.Rule))
 	k := s.key(st.Path)
 	switch st.Action {

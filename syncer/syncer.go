@@ -46,6 +46,7 @@ type Syncer struct {
 	names  winname.Spellings // the server's spellings, for a logoff
 	lnames winname.Spellings // the cache's
 	ix     indexState        // the server's profile index (index*.go)
+	prog   progress          // the running sync's progress (progress.go)
 
 	marks   unfetched // placeholders not yet fetched (unfetched.go)
 	fetches fetches   // fetches in flight (fetch.go)

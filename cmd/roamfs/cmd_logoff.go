@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -32,6 +33,7 @@ the daemon notices and syncs before it exits.`,
 				}
 				return printDryRun(c, d, asJSON)
 			}
+			progressJSON = asJSON
 			reply, err := logoff(args[0], allowMassDelete)
 			if reply.Quota != nil {
 				printQuota(c.ErrOrStderr(), reply.Quota)
@@ -96,6 +98,8 @@ func logoff(mnt string, allowMassDelete bool) (session.Reply, error) {
 	if errors.Is(err, session.ErrNoSession) {
 		return logoffDead(l, abs, allowMassDelete)
 	}
+	stop := watchProgress(l, progressJSON, os.Stderr)
+	defer stop()
 	return c.Logoff(allowMassDelete)
 }
 
@@ -111,7 +115,9 @@ func logoffDead(l cachedir.Layout, mnt string, allowMassDelete bool) (session.Re
 	}
 	defer o.Close()
 	o.Syncer().AllowMassDelete(allowMassDelete)
+	stop := watchSyncer(o.Syncer(), progressJSON, os.Stderr)
 	res, err := o.Sync(context.Background(), o.Syncer().Logoff)
+	stop()
 	l.UpdateStatus(func(st *cachedir.Status) { st.Loaded = false })
 	if err == nil {
 		forgetDeadMount(mnt)
@@ -131,3 +137,7 @@ func printQuota(w io.Writer, q *syncer.QuotaReport) {
 		fmt.Fprintf(w, "%10d KB  %s\n", (f.Size+1023)/1024, f.Path)
 	}
 }
+
+// progressJSON: the running command prints JSON (its progress as JSON
+// status lines on stderr).
+var progressJSON bool

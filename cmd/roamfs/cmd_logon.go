@@ -243,8 +243,11 @@ func startDaemon(c *cobra.Command, f logonFlags, cfg logonConfig) error {
 		}
 		got <- m
 	}()
+	stop := watchProgress(cfg.Layout, false, os.Stderr)
+	defer stop()
 	select {
 	case m := <-got:
+		stop()
 		if !m.OK {
 			cmd.Wait()
 			return codedError{m.Code, errors.New(m.Error)}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -48,7 +49,9 @@ cache's unsynced journal entries against the server copy with the logoff rules.`
 			if full {
 				run = func(ctx context.Context) (syncer.Result, error) { return sy.Full(ctx, loadTime) }
 			}
+			stop := watchSyncer(sy, asJSON, os.Stderr)
 			res, err := o.Sync(context.Background(), run)
+			stop()
 			printResult(c, res, asJSON)
 			return err
 		},
