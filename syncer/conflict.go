@@ -29,8 +29,10 @@ func ConflictName(rel, host string, mtime time.Time) string {
 
 var conflictRe = regexp.MustCompile(`^(.*) \(conflict (.+) (\d{4}-\d\d-\d\d \d{6})(?:-\d+)?\)(\.[^. ]*)?$`)
 
-// numbered is ConflictName's name with a number: the n-th copy of versions
-// of one path that the same machine wrote within one second.
+// NumberedConflictName is ConflictName's name with a number: the n-th copy
+// of versions of one path that the same machine wrote within one second.
+func NumberedConflictName(name string, n int) string { return numbered(name, n) }
+
 func numbered(name string, n int) string {
 	i := strings.LastIndex(name, ")")
 	return fmt.Sprintf("%s-%d%s", name[:i], n, name[i:])

@@ -134,7 +134,10 @@ func restoreConflict(c *cobra.Command, cache, copyArg string) error {
 		if !fi.Mode().IsRegular() {
 			return fmt.Errorf("%s is not a file: restore it by hand", orig)
 		}
-		kept = syncer.ConflictName(orig, session.MachineName(l), fi.ModTime())
+		kept = freeConflictName(at, syncer.ConflictName(orig, session.MachineName(l), fi.ModTime()))
+		if kept == "" {
+			return fmt.Errorf("no free conflict copy name for %s", orig)
+		}
 		if err := os.Rename(at(orig), at(kept)); err != nil {
 			return fmt.Errorf("keep the current %s as %s: %w", orig, kept, err)
 		}
@@ -157,6 +160,23 @@ func restoreConflict(c *cobra.Command, cache, copyArg string) error {
 	}
 	fmt.Fprintln(out, "the change is in the journal and reaches the server at the next logoff")
 	return nil
+}
+
+// freeConflictName returns name, or its first numbered form, that nothing in
+// the mount holds yet: the copy being restored may carry the very name the
+// current version would get (same machine, same second), and a rename onto
+// it would destroy it.
+func freeConflictName(at func(string) string, name string) string {
+	for n := 1; n < 100; n++ {
+		cand := name
+		if n > 1 {
+			cand = syncer.NumberedConflictName(name, n)
+		}
+		if _, err := os.Lstat(at(cand)); errors.Is(err, fs.ErrNotExist) {
+			return cand
+		}
+	}
+	return ""
 }
 
 // conflictTarget finds the mounted profile a restore works through: from
