@@ -2,7 +2,10 @@ package test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -136,4 +139,38 @@ func (m *machine) journalArgs(args ...string) []journalEntry {
 		es = append(es, e)
 	}
 	return es
+}
+
+// TestLogoffInterrupted: Ctrl-C of a waiting `roamfs logoff` says that the
+// daemon goes on, exits 130, and the daemon does finish the sync.
+func TestLogoffInterrupted(t *testing.T) {
+	m := newMachine(t, newServer(t))
+	m.logon()
+	big := strings.Repeat("z", 64<<10)
+	for i := range 1500 {
+		write(t, m.p(fmt.Sprintf("Documents/many/f%04d", i)), big)
+	}
+	cmd := exec.Command(roamfsBin, "logoff", m.mnt)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(150 * time.Millisecond)
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	code := cmd.ProcessState.ExitCode()
+	if code == 0 {
+		t.Skipf("the logoff finished before the interrupt (%v)", err)
+	}
+	if code != 130 || !strings.Contains(stderr.String(), "goes on in the background") {
+		t.Errorf("interrupted logoff: exit %d, stderr %q; want 130 saying the daemon goes on", code, stderr.String())
+	}
+	m.waitDaemon()
+	if isMounted(m.mnt) {
+		t.Fatal("still mounted after the daemon ended")
+	}
+	if _, err := os.Stat(filepath.Join(m.server, "Documents/many/f1499")); err != nil {
+		t.Errorf("the daemon did not finish the logoff after the CLI was interrupted: %v", err)
+	}
 }

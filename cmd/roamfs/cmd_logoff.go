@@ -100,6 +100,8 @@ func logoff(mnt string, allowMassDelete bool) (session.Reply, error) {
 	}
 	stop := watchProgress(l, progressJSON, os.Stderr)
 	defer stop()
+	undo := detachOnInterrupt("logoff", fmt.Sprintf("`roamfs status --cache %s` shows how it ends", l.Dir))
+	defer undo()
 	return c.Logoff(allowMassDelete)
 }
 

@@ -245,6 +245,8 @@ func startDaemon(c *cobra.Command, f logonFlags, cfg logonConfig) error {
 	}()
 	stop := watchProgress(cfg.Layout, false, os.Stderr)
 	defer stop()
+	undo := detachOnInterrupt("logon", fmt.Sprintf("`roamfs status --cache %s` shows when the profile is mounted, `roamfs logoff %s` ends it", cfg.Layout.Dir, cfg.Mountpoint))
+	defer undo()
 	select {
 	case m := <-got:
 		stop()
