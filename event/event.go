@@ -37,6 +37,8 @@ const (
 	SkippedEntry        = 1709 // roamfs: a server entry that cannot be part of a profile was skipped
 	LogonFailed         = 1710 // roamfs: the logon failed; nothing was mounted
 	OfflineSync         = 1711 // roamfs: a sync without a session (roamfs sync, or a logoff whose daemon died)
+	JournalFailed       = 1712 // roamfs: a change could not be recorded in the journal; the operation failed
+	CacheFailed         = 1713 // roamfs: the local cache could not be changed as asked (deleted after logoff, closed)
 
 	// Streamed logon (issue 13): Windows has no such events, so they take a
 	// range of their own rather than a 15xx id meaning something else.
@@ -110,6 +112,8 @@ var All = []Event{
 	{SkippedEntry, "An entry of the server copy that cannot be part of a profile was skipped.", Warn},
 	{LogonFailed, "The logon failed and nothing was mounted; the message says which side (server copy, cache, mount point) and what to do.", Error},
 	{OfflineSync, "Pending changes were synced without a session (roamfs sync, or the logoff of a session whose daemon died).", Info},
+	{JournalFailed, "A change could not be recorded in the change journal: the program's operation failed (nothing it wrote before is lost); a full disk is the usual cause.", Error},
+	{CacheFailed, "The local cache could not be changed as asked (deleted after a logoff by DeleteRoamingCache, or closed); delete it by hand if it is not needed.", Error},
 	{FillStarted, "Streamed logon: the files not yet local are being brought into the cache in the background.", Info},
 	{FillDone, "Streamed logon: the background fill finished; the whole profile is local.", Info},
 	{FillFailed, "Streamed logon: the background fill cannot read the server copy; it pauses and tries again.", Warn},

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"time"
 
+	"roamfs/event"
+
 	badger "github.com/dgraph-io/badger/v4"
 	"go.uber.org/zap"
 )
@@ -183,7 +185,7 @@ func (j *Journal) commitGroup(group []*appendReq, budget int64) {
 	}
 	j.lastSeq.Store(committed)
 	if err != nil {
-		j.log.Error("journal append failed", zap.Error(err), zap.Uint64("committed_through", committed))
+		j.log.Error("journal append failed", zap.Int("event_id", event.JournalFailed), zap.Error(err), zap.Uint64("committed_through", committed))
 	}
 	for _, r := range group {
 		if len(r.recs) == 0 || r.recs[len(r.recs)-1].Seq <= committed {

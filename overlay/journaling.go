@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"roamfs/event"
 	"roamfs/journal"
 	"roamfs/policy"
 )
@@ -100,7 +101,7 @@ func (c *core) record(op journal.Op, rel, oldRel string, size int64) error {
 		Size:    size,
 	})
 	if err != nil {
-		c.log.Error("journal append failed", zap.String("op", string(op)), zap.String("path", rel), zap.Error(err))
+		c.log.Error("journal append failed", zap.Int("event_id", event.JournalFailed), zap.String("op", string(op)), zap.String("path", rel), zap.Error(err))
 		return fmt.Errorf("journal %s %s: %w", op, rel, journalErrno(err))
 	}
 	return nil

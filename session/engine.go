@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"roamfs/cachedir"
+	"roamfs/event"
 	"roamfs/journal"
 	"roamfs/policy"
 	"roamfs/store"
@@ -126,7 +127,7 @@ func (c engineConfig) openServer() (store.Store, error) {
 func (e *engine) close() {
 	e.sy.Close()
 	if err := e.j.Close(); err != nil {
-		e.log.Error("close journal", zap.Error(err))
+		e.log.Error("close journal", zap.Int("event_id", event.CacheFailed), zap.Error(err))
 	}
 }
 

@@ -110,7 +110,7 @@ func (s *Session) logoff(ctx context.Context) (Reply, error) {
 func (s *Session) dropCache() {
 	for _, d := range []string{s.cfg.Layout.Profile(), s.cfg.Layout.Journal()} {
 		if err := os.RemoveAll(d); err != nil {
-			s.log.Error("DeleteRoamingCache: cannot delete the cached copy", zap.String("dir", d), zap.Error(err))
+			s.log.Error("DeleteRoamingCache: cannot delete the cached copy", zap.Int("event_id", event.CacheFailed), zap.String("dir", d), zap.Error(err))
 		}
 	}
 	s.log.Info("DeleteRoamingCache: cached copy deleted after a successful logoff")

@@ -27,7 +27,7 @@ func (s *Syncer) Logon(ctx context.Context) (LogonResult, error) {
 		r, err := s.Logoff(ctx)
 		res.Replayed = &r
 		if err != nil {
-			s.log.Error("replaying the earlier session failed; its changes stay pending in the journal", zap.Error(err))
+			s.log.Error("replaying the earlier session failed; its changes stay pending in the journal", zap.Int("event_id", event.UploadFailed), zap.Error(err))
 		}
 	}
 	empty, err := s.serverEmpty(ctx)
