@@ -44,6 +44,7 @@ var keys = []keyDef{
 	boolKey("ConflictCopies", func(p *Policy) *bool { return &p.ConflictCopies }),
 	boolKey("CaseInsensitive", func(p *Policy) *bool { return &p.CaseInsensitive }),
 	intKey("MassDeletePercent", 1, 100, "1–100 percent", func(p *Policy) *int { return &p.MassDeletePercent }),
+	intKey("NPLogonTimeout", 0, 600, "0–600 seconds", func(p *Policy) *int { return &p.NPLogonTimeout }),
 }
 
 // keyIndex maps a key name to its index in keys.

@@ -52,6 +52,11 @@ type Policy struct {
 	ConflictCopies    bool          // roamfs: keep the loser of a conflict as a copy
 	CaseInsensitive   bool          // roamfs: Windows name identity (Desktop == desktop)
 	MassDeletePercent int           // roamfs: hold a logoff deleting more than this share of the server's files, 1..100
+	// NPLogonTimeout is how long, in seconds (0..600), Windows' logon waits
+	// for the service to prepare the profile when the network provider asks
+	// (roamfsnp.dll's NPLogonNotify); past it the logon goes on and the
+	// service finishes in the background. 0: ask, do not wait.
+	NPLogonTimeout int
 
 	// set has bit i on when keys[i] was given in the policy file.
 	set uint32
@@ -75,6 +80,7 @@ func Default() *Policy {
 		ConflictCopies:      true,
 		CaseInsensitive:     true,
 		MassDeletePercent:   50,
+		NPLogonTimeout:      60,
 	}
 }
 

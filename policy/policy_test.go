@@ -23,6 +23,7 @@ func TestDefault(t *testing.T) {
 		ConflictCopies:      true,
 		CaseInsensitive:     true,
 		MassDeletePercent:   50,
+		NPLogonTimeout:      60,
 	}
 	if got := Default(); !reflect.DeepEqual(*got, want) {
 		t.Errorf("Default() = %+v\nwant %+v", *got, want)
@@ -47,6 +48,7 @@ var designOrder = []string{
 	"ReadOnlyProfile", "CompatibleRUPSecurity", "UploadHiveMethod", "UploadHiveInterval",
 	"UploadHiveTime", "MachineProfilePath", "HiveUploadEvery", "HiveUploadJitter",
 	"HiveFiles", "MergeMode", "ConflictCopies", "CaseInsensitive", "MassDeletePercent",
+	"NPLogonTimeout",
 }
 
 func TestSettingsDefault(t *testing.T) {
@@ -56,6 +58,7 @@ func TestSettingsDefault(t *testing.T) {
 		"HiveUploadEvery": "", "HiveUploadJitter": "1h", "HiveFiles": "[NTUSER.DAT]",
 		"MergeMode": "merge", "ConflictCopies": "true", "CaseInsensitive": "true",
 		"MassDeletePercent": "50", "ProfileQuotaMessage": DefaultProfileQuotaMessage,
+		"NPLogonTimeout": "60",
 	}
 	p := Default()
 	s := p.Settings()

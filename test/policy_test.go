@@ -100,6 +100,7 @@ var polKeys = []string{
 	"WarnUserTimeout", "ProfileQuotaMessage", "DeleteRoamingCache", "ReadOnlyProfile", "CompatibleRUPSecurity",
 	"UploadHiveMethod", "UploadHiveInterval", "UploadHiveTime", "MachineProfilePath", "HiveUploadEvery",
 	"HiveUploadJitter", "HiveFiles", "MergeMode", "ConflictCopies", "CaseInsensitive", "MassDeletePercent",
+	"NPLogonTimeout",
 }
 
 type polShown struct{ origin, value string }
