@@ -116,7 +116,7 @@ wine:
 # checks. `make test` runs their seed corpora (plain go test); new random
 # inputs come from `make fuzz`, kept out of `make test` because a fresh find
 # would fail CI at random. Add what it finds to the seeds.
-FUZZ_TARGETS := policy:FuzzParse journal:FuzzDecodeRecord journal:FuzzDecodeBase store:FuzzCheckRel
+FUZZ_TARGETS := policy:FuzzParse journal:FuzzDecodeRecord journal:FuzzDecodeBase store:FuzzCheckRel internal/junction:FuzzDecode
 FUZZTIME ?= 120s
 
 fuzz-short:

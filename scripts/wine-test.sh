@@ -65,5 +65,5 @@ run() {
   GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go test -count=1 -p 1 -timeout 5m \
     -exec "$root/scripts/wine-exec.sh" "$@"
 }
-run "$@" ./service/ ./internal/winpipe/ ./internal/wintest/
+run "$@" ./service/ ./internal/winpipe/ ./internal/wintest/ ./internal/junction/
 run -run '^TestWin' "$@" ./policy/ ./cmd/roamfs/
