@@ -15,7 +15,7 @@ build:
 # Unit tests with the race detector, then the end-to-end tests through real
 # mounts (one package at a time: mounts must not race each other), then the CLI
 # contract administrators' scripts rely on.
-test: lint unit cgofuse cgofuse-portable windows e2e contract
+test: lint unit cgofuse cgofuse-portable windows wine e2e contract
 
 unit:
 	$(GO) test -race -count=1 $(PKGS)
@@ -102,11 +102,28 @@ windows:
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/roamfs/
 	GOOS=windows GOARCH=amd64 $(GO) vet ./winevent/... ./internal/... ./event/ ./session/
 
+# The network provider DLL Winlogon calls before the profile loads
+# (winlogon/np), cross-built with MinGW-w64 (amd64 only: Debian has no
+# aarch64 MinGW); shipped beside roamfs.exe.
+MINGW_CC ?= x86_64-w64-mingw32-gcc
+NPDLL    ?= bin/roamfsnp.dll
+.PHONY: np wine
+np: $(NPDLL)
+$(NPDLL): winlogon/np/roamfsnp.c winlogon/np/roamfsnp.def
+	@mkdir -p $(dir $@)
+	$(MINGW_CC) -O2 -Wall -Wextra -Werror -shared -o $@ $^ -ladvapi32
+
+# The Windows code under Wine (issue 19): the *_windows_test.go files, the
+# network provider DLL's exports, in a Wine prefix cached in
+# ~/.cache/roamfs-wine (ROAMFS_WINE_CACHE). See scripts/wine-test.sh.
+wine:
+	bash scripts/wine-test.sh
+
 # Fuzzing: the policy parser, the journal's record and base decoders, path
 # checks. `make test` runs their seed corpora (plain go test); new random
 # inputs come from `make fuzz`, kept out of `make test` because a fresh find
 # would fail CI at random. Add what it finds to the seeds.
-FUZZ_TARGETS := policy:FuzzParse journal:FuzzDecodeRecord journal:FuzzDecodeBase store:FuzzCheckRel
+FUZZ_TARGETS := policy:FuzzParse journal:FuzzDecodeRecord journal:FuzzDecodeBase store:FuzzCheckRel internal/junction:FuzzDecode
 FUZZTIME ?= 120s
 
 fuzz-short:

@@ -48,6 +48,7 @@ var keys = []keyDef{
 	boolKey("PSAlwaysCache", func(p *Policy) *bool { return &p.PSAlwaysCache }),
 	intKey("PSAlwaysCacheSize", 0, 1<<40, "0 or more MB", func(p *Policy) *int64 { return &p.PSAlwaysCacheSize }),
 	durationKey("PSFetchTimeout", func(p *Policy) *time.Duration { return &p.PSFetchTimeout }, true),
+	intKey("NPLogonTimeout", 0, 600, "0–600 seconds", func(p *Policy) *int { return &p.NPLogonTimeout }),
 }
 
 // keyIndex maps a key name to its index in keys.

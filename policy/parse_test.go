@@ -50,6 +50,8 @@ func TestParseEveryKey(t *testing.T) {
 		{`PSAlwaysCache: 0`, func(p *Policy) any { return p.PSAlwaysCache }, false},
 		{`PSAlwaysCacheSize: 20`, func(p *Policy) any { return p.PSAlwaysCacheSize }, int64(20)},
 		{`PSFetchTimeout: 250ms`, func(p *Policy) any { return p.PSFetchTimeout }, 250 * time.Millisecond},
+		{`NPLogonTimeout: 0`, func(p *Policy) any { return p.NPLogonTimeout }, 0},
+		{`NPLogonTimeout: 600`, func(p *Policy) any { return p.NPLogonTimeout }, 600},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
@@ -149,6 +151,7 @@ func TestParseErrors(t *testing.T) {
 		{"interval", "UploadHiveInterval: 0\n", 1, "UploadHiveInterval", "allowed 1–720 hours"},
 		{"time", "UploadHiveTime: 24\n", 1, "UploadHiveTime", "allowed 0–23"},
 		{"percent", "MassDeletePercent: 0\n", 1, "MassDeletePercent", "allowed 1–100"},
+		{"logon wait", "NPLogonTimeout: 601\n", 1, "NPLogonTimeout", "allowed 0–600 seconds"},
 		{"every zero", "HiveUploadEvery: 0s\n", 1, "HiveUploadEvery", "greater than 0"},
 		{"jitter negative", "HiveUploadJitter: -1m\n", 1, "HiveUploadJitter", "0 or more"},
 		{"merge mode", "MergeMode: Mirror\n", 1, "MergeMode", "allowed: merge or mirror"},

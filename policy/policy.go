@@ -52,6 +52,11 @@ type Policy struct {
 	ConflictCopies    bool          // roamfs: keep the loser of a conflict as a copy
 	CaseInsensitive   bool          // roamfs: Windows name identity (Desktop == desktop)
 	MassDeletePercent int           // roamfs: hold a logoff deleting more than this share of the server's files, 1..100
+	// NPLogonTimeout is how long, in seconds (0..600), Windows' logon waits
+	// for the service to prepare the profile when the network provider asks
+	// (roamfsnp.dll's NPLogonNotify); past it the logon goes on and the
+	// service finishes in the background. 0: ask, do not wait.
+	NPLogonTimeout int
 
 	PSEnabled         bool          // streamed logon (Citrix "Enable profile streaming"): mount before the data is local, fetch on first open
 	PSAlwaysCache     bool          // with PSEnabled: fill the rest of the cache in the background ("Always cache")
@@ -83,6 +88,7 @@ func Default() *Policy {
 		PSEnabled:           true,
 		PSAlwaysCache:       true,
 		PSFetchTimeout:      5 * time.Second,
+		NPLogonTimeout:      60,
 	}
 }
 

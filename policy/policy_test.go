@@ -26,6 +26,7 @@ func TestDefault(t *testing.T) {
 		PSEnabled:           true,
 		PSAlwaysCache:       true,
 		PSFetchTimeout:      5 * time.Second,
+		NPLogonTimeout:      60,
 	}
 	if got := Default(); !reflect.DeepEqual(*got, want) {
 		t.Errorf("Default() = %+v\nwant %+v", *got, want)
@@ -51,6 +52,7 @@ var designOrder = []string{
 	"UploadHiveTime", "MachineProfilePath", "HiveUploadEvery", "HiveUploadJitter",
 	"HiveFiles", "MergeMode", "ConflictCopies", "CaseInsensitive", "MassDeletePercent",
 	"PSEnabled", "PSAlwaysCache", "PSAlwaysCacheSize", "PSFetchTimeout",
+	"NPLogonTimeout",
 }
 
 func TestSettingsDefault(t *testing.T) {
@@ -61,6 +63,7 @@ func TestSettingsDefault(t *testing.T) {
 		"MergeMode": "merge", "ConflictCopies": "true", "CaseInsensitive": "true",
 		"MassDeletePercent": "50", "ProfileQuotaMessage": DefaultProfileQuotaMessage,
 		"PSEnabled": "true", "PSAlwaysCache": "true", "PSAlwaysCacheSize": "0", "PSFetchTimeout": "5s",
+		"NPLogonTimeout": "60",
 	}
 	p := Default()
 	s := p.Settings()

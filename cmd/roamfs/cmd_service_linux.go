@@ -13,3 +13,4 @@ var errServiceWindowsOnly = usageError{errors.New(
 func serviceInstall(io.Writer) error   { return errServiceWindowsOnly }
 func serviceUninstall(io.Writer) error { return errServiceWindowsOnly }
 func serviceRun() error                { return errServiceWindowsOnly }
+func serviceStatus(io.Writer) error    { return errServiceWindowsOnly }

@@ -26,6 +26,18 @@ func serviceInstall(w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	return install(w, installation{exe: exe, start: true})
+}
+
+// installation is what install registers.
+type installation struct {
+	exe   string // roamfs.exe, as the service runs it
+	start bool   // start the service once registered (the tests under Wine do not)
+}
+
+// install registers the service, the Event Log source and the network
+// provider (roamfsnp.dll beside roamfs.exe), then starts the service.
+func install(w io.Writer, in installation) error {
 	if dir, ok := winfspDir(); ok {
 		fmt.Fprintf(w, "WinFsp found in %s\n", dir)
 	} else {
@@ -36,7 +48,7 @@ func serviceInstall(w io.Writer) error {
 		return fmt.Errorf("connect to the Service Control Manager (run as administrator): %w", err)
 	}
 	defer m.Disconnect()
-	s, err := createOrUpdateService(m, exe)
+	s, err := createOrUpdateService(m, in.exe)
 	if err != nil {
 		return err
 	}
@@ -44,26 +56,43 @@ func serviceInstall(w io.Writer) error {
 	if err := configureService(s); err != nil {
 		return err
 	}
-	if err := winevent.Install(exe); err != nil {
+	if err := winevent.Install(in.exe); err != nil {
 		return fmt.Errorf("register the Event Log source: %w; install again", err)
+	}
+	if dll, ok := providerDLL(in.exe); ok {
+		if err := registerProvider(dll); err != nil {
+			return fmt.Errorf("%w; install again", err)
+		}
+		fmt.Fprintf(w, "network provider %s registered: profiles are prepared before Windows loads them\n", dll)
+	} else {
+		fmt.Fprintf(w, "warning: %s is not beside %s: without the network provider the service prepares a profile "+
+			"only when the session has started\n", npDLLName, in.exe)
+	}
+	if !in.start {
+		fmt.Fprintf(w, "service %s registered (%s service run); not started\n", service.Name, in.exe)
+		return nil
 	}
 	running, err := startService(s)
 	if err != nil {
 		return err
 	}
 	if running {
-		fmt.Fprintf(w, "service %s installed (%s service run); it was already running: the new settings apply from its next start\n", service.Name, exe)
+		fmt.Fprintf(w, "service %s installed (%s service run); it was already running: the new settings apply from its next start\n", service.Name, in.exe)
 		return nil
 	}
-	fmt.Fprintf(w, "service %s installed and started (%s service run)\n", service.Name, exe)
+	fmt.Fprintf(w, "service %s installed and started (%s service run)\n", service.Name, in.exe)
 	return nil
 }
 
-// serviceUninstall stops the service (which logs every mounted profile off),
-// deletes it and removes the Event Log source. A service that does not stop
-// in time is still deleted (Windows removes it once it stops), but the
-// source stays for the events it still logs, and uninstall says so.
+// serviceUninstall takes the network provider out (first: Winlogon must not
+// ask a service that is going), stops the service (which logs every mounted
+// profile off), deletes it and removes the Event Log source. A service that
+// does not stop in time is still deleted (Windows removes it once it stops),
+// but the source stays for the events it still logs, and uninstall says so.
 func serviceUninstall(w io.Writer) error {
+	if err := unregisterProvider(); err != nil {
+		return err
+	}
 	m, err := mgr.Connect()
 	if err != nil {
 		return fmt.Errorf("connect to the Service Control Manager (run as administrator): %w", err)
