@@ -48,6 +48,9 @@ var keys = []keyDef{
 	boolKey("PSAlwaysCache", func(p *Policy) *bool { return &p.PSAlwaysCache }),
 	intKey("PSAlwaysCacheSize", 0, 1<<40, "0 or more MB", func(p *Policy) *int64 { return &p.PSAlwaysCacheSize }),
 	durationKey("PSFetchTimeout", func(p *Policy) *time.Duration { return &p.PSFetchTimeout }, true),
+	boolKey("PSMidSessionWriteBack", func(p *Policy) *bool { return &p.PSMidSessionWriteBack }),
+	durationKey("PSMidSessionWriteBackInterval", func(p *Policy) *time.Duration { return &p.PSMidSessionWriteBackInterval }, true),
+	boolKey("PSMidSessionWriteBackReg", func(p *Policy) *bool { return &p.PSMidSessionWriteBackReg }),
 }
 
 // keyIndex maps a key name to its index in keys.

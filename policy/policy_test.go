@@ -26,6 +26,9 @@ func TestDefault(t *testing.T) {
 		PSEnabled:           true,
 		PSAlwaysCache:       true,
 		PSFetchTimeout:      5 * time.Second,
+
+		PSMidSessionWriteBack:         true,
+		PSMidSessionWriteBackInterval: 5 * time.Minute,
 	}
 	if got := Default(); !reflect.DeepEqual(*got, want) {
 		t.Errorf("Default() = %+v\nwant %+v", *got, want)
@@ -51,6 +54,7 @@ var designOrder = []string{
 	"UploadHiveTime", "MachineProfilePath", "HiveUploadEvery", "HiveUploadJitter",
 	"HiveFiles", "MergeMode", "ConflictCopies", "CaseInsensitive", "MassDeletePercent",
 	"PSEnabled", "PSAlwaysCache", "PSAlwaysCacheSize", "PSFetchTimeout",
+	"PSMidSessionWriteBack", "PSMidSessionWriteBackInterval", "PSMidSessionWriteBackReg",
 }
 
 func TestSettingsDefault(t *testing.T) {
@@ -61,6 +65,7 @@ func TestSettingsDefault(t *testing.T) {
 		"MergeMode": "merge", "ConflictCopies": "true", "CaseInsensitive": "true",
 		"MassDeletePercent": "50", "ProfileQuotaMessage": DefaultProfileQuotaMessage,
 		"PSEnabled": "true", "PSAlwaysCache": "true", "PSAlwaysCacheSize": "0", "PSFetchTimeout": "5s",
+		"PSMidSessionWriteBack": "true", "PSMidSessionWriteBackInterval": "5m", "PSMidSessionWriteBackReg": "false",
 	}
 	p := Default()
 	s := p.Settings()

@@ -101,6 +101,7 @@ var polKeys = []string{
 	"UploadHiveMethod", "UploadHiveInterval", "UploadHiveTime", "MachineProfilePath", "HiveUploadEvery",
 	"HiveUploadJitter", "HiveFiles", "MergeMode", "ConflictCopies", "CaseInsensitive", "MassDeletePercent",
 	"PSEnabled", "PSAlwaysCache", "PSAlwaysCacheSize", "PSFetchTimeout",
+	"PSMidSessionWriteBack", "PSMidSessionWriteBackInterval", "PSMidSessionWriteBackReg",
 }
 
 type polShown struct{ origin, value string }
