@@ -18,6 +18,9 @@ type Result struct {
 	// that keeps the losing version, and both versions' machines and times.
 	ConflictList []Conflict `json:"conflict_list,omitempty"`
 	Through      uint64     `json:"through"`
+	// Busy are the files a write-back round left to the next one: open
+	// for writing, or written to while they were copied.
+	Busy  []string `json:"busy,omitempty"`
 	Error        string     `json:"error,omitempty"`
 }
 

@@ -47,7 +47,8 @@ type Syncer struct {
 	lnames winname.Spellings // the cache's
 	ix     indexState        // the server's profile index (index*.go)
 
-	marks   unfetched // placeholders not yet fetched (unfetched.go)
+	live    *liveRound // the write-back round under way, nil otherwise (live.go)
+	marks   unfetched  // placeholders not yet fetched (unfetched.go)
 	fetches fetches   // fetches in flight (fetch.go)
 }
 
