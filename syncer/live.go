@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"time"
 
 	"roamfs/journal"
+	"roamfs/store"
 )
 
 // The live profile (DESIGN.md, "Live profile"): while the session runs, a
@@ -178,4 +180,15 @@ func (s *Syncer) WriteBack(ctx context.Context, live Live) (WriteBackResult, err
 		}
 	}
 	return out, nil
+}
+
+// Reachable reads the server copy's root, which a round needs before it
+// changes anything: a share that is away, or a profile folder that is gone
+// (renamed, not mounted), must not be taken for an empty profile.
+func (s *Syncer) Reachable(ctx context.Context) error {
+	err := s.cfg.Store.Walk(ctx, "", func(store.Info) error { return fs.SkipAll })
+	if err != nil {
+		return fmt.Errorf("read server copy %s: %w", s.cfg.Store.Root(), err)
+	}
+	return nil
 }
