@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"roamfs/cachedir"
 	"roamfs/event"
+	"roamfs/store/smb"
 	"roamfs/syncer"
 )
 
@@ -148,7 +150,7 @@ func (w *writeBack) round(ctx context.Context, allowMassDelete bool) (RoundResul
 		// Nothing is written to the server; the logoff discards the changes.
 		return RoundResult{Skipped: "read-only profile: " + why}, nil
 	}
-	if err := s.sy.Reachable(ctx); err != nil {
+	if err := s.serverReachable(ctx); err != nil {
 		if !w.down {
 			log.Warn("write-back round skipped: the server copy cannot be reached; the next round tries again",
 				zap.Int("event_id", event.WriteBackServerDown), zap.Error(err))
@@ -263,4 +265,22 @@ func (s *Session) invalidate(rel string) {
 			s.log.Debug("kernel cache not invalidated", zap.String("path", rel), zap.Error(err))
 		}
 	}
+}
+
+// serverReachable checks the server copy before a round changes anything.
+// A directory server is looked up by its name too: the store works through
+// the folder it opened at logon, which stays usable when the share's path
+// goes away (unmounted, renamed), and a round must not write into a folder
+// nobody else can see.
+func (s *Session) serverReachable(ctx context.Context) error {
+	if s.cfg.OpenStore == nil && !smb.IsURL(s.cfg.Server) {
+		fi, err := os.Stat(s.cfg.Server)
+		if err == nil && !fi.IsDir() {
+			err = fmt.Errorf("%s is not a folder", s.cfg.Server)
+		}
+		if err != nil {
+			return fmt.Errorf("server copy %s: %w", s.cfg.Server, err)
+		}
+	}
+	return s.sy.Reachable(ctx)
 }
