@@ -39,7 +39,7 @@ import (
 
 // writeBack is the session's loop of rounds.
 type writeBack struct {
-	s      *Session
+	s       *Session
 	cancel  context.CancelFunc // the loop's and its round's context
 	done    chan struct{}
 	stopped atomic.Bool // the logoff has begun: no more rounds

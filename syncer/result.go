@@ -21,7 +21,7 @@ type Result struct {
 	// Busy are the files a write-back round left to the next one: open
 	// for writing, or written to while they were copied.
 	Busy  []string `json:"busy,omitempty"`
-	Error        string     `json:"error,omitempty"`
+	Error string   `json:"error,omitempty"`
 }
 
 // Conflict is one path both machines changed, as a sync resolved it.

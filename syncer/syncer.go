@@ -49,7 +49,7 @@ type Syncer struct {
 
 	live    *liveRound // the write-back round under way, nil otherwise (live.go)
 	marks   unfetched  // placeholders not yet fetched (unfetched.go)
-	fetches fetches   // fetches in flight (fetch.go)
+	fetches fetches    // fetches in flight (fetch.go)
 }
 
 // New opens the cache's profile directory for syncing. The first New after an
