@@ -23,16 +23,20 @@ const (
 // session that has it loaded. Field names are the Windows ones: scripts read
 // them from `roamfs status --json`.
 type Status struct {
-	LocalPath                        string          `json:"LocalPath"`
-	RoamingPath                      string          `json:"RoamingPath"`
-	Loaded                           bool            `json:"Loaded"`
-	LastUseTime                      *time.Time      `json:"LastUseTime"`
-	LastDownloadTime                 *time.Time      `json:"LastDownloadTime"`
-	LastUploadTime                   *time.Time      `json:"LastUploadTime"`
-	LastBackgroundRegistryUploadTime *time.Time      `json:"LastBackgroundRegistryUploadTime"`
-	Status                           int             `json:"Status"`
-	PendingChanges                   int             `json:"PendingChanges"`
-	LastSyncResult                   json.RawMessage `json:"LastSyncResult"`
+	LocalPath                        string     `json:"LocalPath"`
+	RoamingPath                      string     `json:"RoamingPath"`
+	Loaded                           bool       `json:"Loaded"`
+	LastUseTime                      *time.Time `json:"LastUseTime"`
+	LastDownloadTime                 *time.Time `json:"LastDownloadTime"`
+	LastUploadTime                   *time.Time `json:"LastUploadTime"`
+	LastBackgroundRegistryUploadTime *time.Time `json:"LastBackgroundRegistryUploadTime"`
+	// The live profile's last write-back round (LastUploadTime stays the
+	// logoff's, as Windows defines it) and how it ended.
+	LastWriteBackTime   *time.Time      `json:"LastWriteBackTime,omitempty"`
+	LastWriteBackResult json.RawMessage `json:"LastWriteBackResult,omitempty"`
+	Status              int             `json:"Status"`
+	PendingChanges      int             `json:"PendingChanges"`
+	LastSyncResult      json.RawMessage `json:"LastSyncResult"`
 
 	// roamfs' own.
 	NotRoamingReason string `json:"NotRoamingReason,omitempty"` // why this session uses the cache only

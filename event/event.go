@@ -54,6 +54,15 @@ const (
 	IndexNotUsed = 1610 // roamfs: the server's profile index is missing or cannot be trusted: logon walked
 	IndexUsed    = 1611 // roamfs: logon read the namespace from the server's profile index
 	ServerDrift  = 1612 // roamfs: the server copy changed behind roamfs; the differences are merged
+
+	// Live profile (issue 14): write-back rounds during the session.
+	WriteBackStarted    = 1620 // roamfs: a write-back round started
+	WriteBackDone       = 1621 // roamfs: a write-back round finished, with its counts
+	WriteBackFailed     = 1622 // roamfs: a write-back round failed; the next one retries
+	WriteBackServerDown = 1623 // roamfs: a write-back round was skipped: the server copy cannot be reached
+	WriteBackHeld       = 1624 // roamfs: write-back rounds are held: they would delete too much of the server
+	WriteBackBusy       = 1625 // roamfs: files open for writing were left to the next round
+	PulledChanges       = 1626 // roamfs: changes written back by other machines were merged into the live profile
 )
 
 // Event is one row of the table.
@@ -122,5 +131,12 @@ var All = []Event{
 	{FetchedOnOpen, "A file not yet local was fetched from the server copy because a program opened it.", Info},
 	{IndexNotUsed, "The server copy's profile index is missing or cannot be trusted: the logon read the whole server copy.", Warn},
 	{IndexUsed, "The logon read the server copy's namespace from its profile index.", Info},
+	{WriteBackStarted, "Live profile: a write-back round started.", Info},
+	{WriteBackDone, "Live profile: a write-back round finished: this machine's changes are on the server copy and the other machines' are merged.", Info},
+	{WriteBackFailed, "Live profile: a write-back round failed; every change stays in the journal and the next round tries again.", Error},
+	{WriteBackServerDown, "Live profile: the server copy cannot be reached: this write-back round is skipped and the next one tries again.", Warn},
+	{WriteBackHeld, "Live profile: write-back rounds are held: they would delete more of the server copy than MassDeletePercent allows; the logoff decides.", Warn},
+	{WriteBackBusy, "Live profile: files open for writing were left to the next write-back round.", Info},
+	{PulledChanges, "Live profile: changes other machines wrote back were merged into the mounted profile.", Info},
 	{ServerDrift, "The server copy was changed by something other than roamfs since its profile index was written: the differences are merged, and the next logoff rewrites the index.", Warn},
 }

@@ -19,6 +19,7 @@ func (p *Profile) makeEntry(rel string, op journal.Op, mk func() (Stat, error)) 
 	if err := p.noSpace(); err != nil {
 		return Stat{}, err
 	}
+	defer p.endOpen(p.beginOpen(rel))
 	st, err := mk()
 	if err != nil {
 		return st, err
@@ -46,6 +47,7 @@ func (p *Profile) Mknod(rel string, mode, dev uint32, o *Owner) (Stat, error) {
 
 // Unlink removes the file or symlink rel.
 func (p *Profile) Unlink(rel string) error {
+	defer p.endOpen(p.beginOpen(rel))
 	// A placeholder deleted before it was read needs no download (fetch.go).
 	if err := p.forgetting(rel, func() error { return p.remove(rel, false) }); err != nil {
 		return err
@@ -55,6 +57,7 @@ func (p *Profile) Unlink(rel string) error {
 
 // Rmdir removes the empty directory rel.
 func (p *Profile) Rmdir(rel string) error {
+	defer p.endOpen(p.beginOpen(rel))
 	if err := p.remove(rel, true); err != nil {
 		return err
 	}
@@ -73,6 +76,10 @@ func (p *Profile) Rmdir(rel string) error {
 // Placeholders of a streamed logon move with the rename, without their data
 // (fetch.go).
 func (p *Profile) Rename(oldRel, newRel string, flags uint32) error {
+	// Admitted outside the Fetcher's Move, which holds the fetch lock that a
+	// live pull's replacement may take (openfiles.go).
+	defer p.endOpen(p.beginOpen(oldRel))
+	defer p.endOpen(p.beginOpen(newRel))
 	return p.moving(oldRel, newRel, flags&renameExchange != 0, func() error {
 		return p.rename(oldRel, newRel, flags, func(size int64) error {
 			if err := p.record(journal.OpRename, newRel, oldRel, size); err != nil {
@@ -94,6 +101,7 @@ func (p *Profile) Link(existingRel, newRel string) (Stat, error) {
 	if err := p.fetched(existingRel); err != nil {
 		return Stat{}, err
 	}
+	defer p.endOpen(p.beginOpen(newRel))
 	st, err := p.link(existingRel, newRel)
 	if err != nil {
 		return st, err

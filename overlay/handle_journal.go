@@ -21,7 +21,9 @@ import (
 type handleState struct {
 	p        *Profile
 	writable bool
-	hive     bool // a writable handle on a hive file: counted by the hive gate
+	hive     bool   // a writable handle on a hive file: counted by the hive gate
+	id       fileID // the file, for the open-handle count (openfiles.go)
+	counted  bool   // counted there: uncounted at release
 
 	mu   sync.Mutex
 	last stamp // size and mtime when last journaled, to recognise a handle that wrote nothing
@@ -37,7 +39,17 @@ func stampOf(st *Stat) stamp {
 // newHandleState describes a handle just opened with flags (os.O_*) on a file
 // that is now st.
 func (p *Profile) newHandleState(flags int, st *Stat) handleState {
-	return handleState{p: p, writable: accessWrites(flags), last: stampOf(st)}
+	return handleState{p: p, writable: accessWrites(flags), last: stampOf(st), id: p.idOf("", st)}
+}
+
+// count adds h to the open-handle count (openfiles.go); rel names the file
+// for a backend without inode numbers.
+func (h *handleState) count(rel string) {
+	if h.id.ino == 0 {
+		h.id = fileID{key: h.p.nameKey(rel)}
+	}
+	h.p.addHandle(h.id, h.writable)
+	h.counted = true
 }
 
 // Open opens the existing file rel. flags are os.O_* values (O_CREATE and
@@ -59,6 +71,18 @@ func (p *Profile) Open(rel string, flags int) (*Handle, error) {
 			return nil, err
 		}
 	}
+	h, again, err := p.openAdmitted(rel, flags, writes, truncates)
+	if again {
+		// A placeholder renamed onto rel since the fetch: open that one's data.
+		return p.Open(rel, flags)
+	}
+	return h, err
+}
+
+// openAdmitted is Open once the data is local, admitted past a live pull
+// replacing rel (openfiles.go). again asks the caller to start over.
+func (p *Profile) openAdmitted(rel string, flags int, writes, truncates bool) (_ *Handle, again bool, _ error) {
+	defer p.endOpen(p.beginOpen(rel))
 	hive := writes && p.pol.IsHive(rel)
 	if hive {
 		p.hives.enter()
@@ -75,21 +99,25 @@ func (p *Profile) Open(rel string, flags int) (*Handle, error) {
 		err = open()
 	}
 	if !truncates && err == nil && p.fetcher != nil && p.fetcher.Pending(rel) {
-		// A placeholder renamed onto rel since the fetch: open that one's data.
 		h.Release("")
 		if hive {
 			p.hives.leave()
 		}
-		return p.Open(rel, flags)
+		return nil, true, nil
 	}
 	if err != nil {
 		if hive {
 			p.hives.leave()
 		}
-		return nil, err
+		return nil, false, err
 	}
 	h.hive = hive
-	return p.opened(h, rel, flags)
+	h.count(rel)
+	if writes {
+		p.wroteBy(h.id) // an open with O_TRUNC changed it already
+	}
+	h, err = p.opened(h, rel, flags)
+	return h, false, err
 }
 
 // opened journals a handle opened for writing before the open is acknowledged.
@@ -119,6 +147,7 @@ func (p *Profile) Create(rel string, flags int, mode uint32, o *Owner) (*Handle,
 			return nil, Stat{}, err
 		}
 	}
+	defer p.endOpen(p.beginOpen(rel))
 	hive := p.pol.IsHive(rel)
 	if hive {
 		p.hives.enter()
@@ -142,6 +171,7 @@ func (p *Profile) Create(rel string, flags int, mode uint32, o *Owner) (*Handle,
 		return nil, st, err
 	}
 	h.hive = hive
+	h.count(rel)
 	if err := p.record(journal.OpCreate, rel, "", int64(st.Size)); err != nil {
 		h.Release("")
 		return nil, st, err
@@ -178,6 +208,10 @@ func (h *Handle) Release(rel string) error {
 	}
 	if cerr := h.close(); err == nil {
 		err = cerr
+	}
+	if h.counted {
+		h.p.dropHandle(h.id, h.writable)
+		h.counted = false
 	}
 	if h.hive {
 		h.p.hives.leave()

@@ -41,6 +41,7 @@ type core struct {
 	// nil when nothing is pending.
 	fetcher   Fetcher
 	fetchWait time.Duration
+	files     *openFiles // open handles, for the live profile (openfiles.go)
 }
 
 func newCore(dir string, j Journal, pol *policy.Policy, session string, log *zap.Logger) core {
@@ -50,7 +51,8 @@ func newCore(dir string, j Journal, pol *policy.Policy, session string, log *zap
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return core{root: dir, j: j, pol: pol, session: session, log: log, asRoot: os.Geteuid() == 0, hives: newHiveGate()}
+	return core{root: dir, j: j, pol: pol, session: session, log: log, asRoot: os.Geteuid() == 0, hives: newHiveGate(),
+		files: newOpenFiles()}
 }
 
 // Root is the cache directory the profile is served from.

@@ -19,10 +19,17 @@ func (p *Profile) Setattr(rel string, a Attr) (Stat, error) {
 		st, err = p.setattr(rel, a)
 		return err
 	}
+	forget := a.Size != nil && *a.Size == 0 && !a.changesMetadata()
+	if !forget {
+		if err := p.fetched(rel); err != nil {
+			return st, err
+		}
+	}
+	defer p.endOpen(p.beginOpen(rel))
 	var err error
-	if a.Size != nil && *a.Size == 0 && !a.changesMetadata() {
+	if forget {
 		err = p.forgetting(rel, change)
-	} else if err = p.fetched(rel); err == nil {
+	} else {
 		err = change()
 	}
 	if err != nil {
@@ -45,6 +52,9 @@ func (p *Profile) truncated(rel string, size int64, trunc func() error) error {
 	}
 	if err := trunc(); err != nil {
 		return err
+	}
+	if id, ok := p.lookupID(rel); ok {
+		p.wroteBy(id) // a write-back copying it now must not upload the copy
 	}
 	return p.record(journal.OpTruncate, rel, "", size)
 }

@@ -49,6 +49,9 @@ var keys = []keyDef{
 	intKey("PSAlwaysCacheSize", 0, 1<<40, "0 or more MB", func(p *Policy) *int64 { return &p.PSAlwaysCacheSize }),
 	durationKey("PSFetchTimeout", func(p *Policy) *time.Duration { return &p.PSFetchTimeout }, true),
 	intKey("NPLogonTimeout", 0, 600, "0–600 seconds", func(p *Policy) *int { return &p.NPLogonTimeout }),
+	boolKey("PSMidSessionWriteBack", func(p *Policy) *bool { return &p.PSMidSessionWriteBack }),
+	durationKey("PSMidSessionWriteBackInterval", func(p *Policy) *time.Duration { return &p.PSMidSessionWriteBackInterval }, true),
+	boolKey("PSMidSessionWriteBackReg", func(p *Policy) *bool { return &p.PSMidSessionWriteBackReg }),
 }
 
 // keyIndex maps a key name to its index in keys.

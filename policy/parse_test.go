@@ -52,6 +52,9 @@ func TestParseEveryKey(t *testing.T) {
 		{`PSFetchTimeout: 250ms`, func(p *Policy) any { return p.PSFetchTimeout }, 250 * time.Millisecond},
 		{`NPLogonTimeout: 0`, func(p *Policy) any { return p.NPLogonTimeout }, 0},
 		{`NPLogonTimeout: 600`, func(p *Policy) any { return p.NPLogonTimeout }, 600},
+		{`PSMidSessionWriteBack: false`, func(p *Policy) any { return p.PSMidSessionWriteBack }, false},
+		{`PSMidSessionWriteBackInterval: 2s`, func(p *Policy) any { return p.PSMidSessionWriteBackInterval }, 2 * time.Second},
+		{`PSMidSessionWriteBackReg: true`, func(p *Policy) any { return p.PSMidSessionWriteBackReg }, true},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
@@ -140,6 +143,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad duration", "HiveUploadEvery: 2\n", 1, "HiveUploadEvery", "expected a duration"},
 		{"word duration", "HiveUploadJitter: soon\n", 1, "HiveUploadJitter", "expected a duration"},
 		{"zero fetch timeout", "PSFetchTimeout: 0s\n", 1, "PSFetchTimeout", "out of range"},
+		{"zero write-back interval", "PSMidSessionWriteBackInterval: 0s\n", 1, "PSMidSessionWriteBackInterval", "out of range"},
 		{"negative cache size", "PSAlwaysCacheSize: -1\n", 1, "PSAlwaysCacheSize", "out of range"},
 		{"merge mode type", "MergeMode: [merge]\n", 1, "MergeMode", "expected merge or mirror"},
 		// Out of range.

@@ -63,6 +63,13 @@ type Policy struct {
 	PSAlwaysCacheSize int64         // MB: with PSAlwaysCache, fill only files at least this large; 0 = all
 	PSFetchTimeout    time.Duration // roamfs: how long an open waits for a file's data before it fails with EIO
 
+	// Live profile (Citrix "Active write back"): while the session runs, the
+	// daemon writes its changes back and merges the other machines' at an
+	// interval, the hive only with PSMidSessionWriteBackReg.
+	PSMidSessionWriteBack         bool
+	PSMidSessionWriteBackInterval time.Duration
+	PSMidSessionWriteBackReg      bool
+
 	// set has bit i on when keys[i] was given in the policy file.
 	set uint32
 	// excl is ExcludeProfileDirs compiled for Nonroaming; exclFrom is the
@@ -89,6 +96,9 @@ func Default() *Policy {
 		PSAlwaysCache:       true,
 		PSFetchTimeout:      5 * time.Second,
 		NPLogonTimeout:      60,
+
+		PSMidSessionWriteBack:         true,
+		PSMidSessionWriteBackInterval: 5 * time.Minute,
 	}
 }
 

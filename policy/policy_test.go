@@ -27,6 +27,9 @@ func TestDefault(t *testing.T) {
 		PSAlwaysCache:       true,
 		PSFetchTimeout:      5 * time.Second,
 		NPLogonTimeout:      60,
+
+		PSMidSessionWriteBack:         true,
+		PSMidSessionWriteBackInterval: 5 * time.Minute,
 	}
 	if got := Default(); !reflect.DeepEqual(*got, want) {
 		t.Errorf("Default() = %+v\nwant %+v", *got, want)
@@ -53,6 +56,7 @@ var designOrder = []string{
 	"HiveFiles", "MergeMode", "ConflictCopies", "CaseInsensitive", "MassDeletePercent",
 	"PSEnabled", "PSAlwaysCache", "PSAlwaysCacheSize", "PSFetchTimeout",
 	"NPLogonTimeout",
+	"PSMidSessionWriteBack", "PSMidSessionWriteBackInterval", "PSMidSessionWriteBackReg",
 }
 
 func TestSettingsDefault(t *testing.T) {
@@ -63,7 +67,8 @@ func TestSettingsDefault(t *testing.T) {
 		"MergeMode": "merge", "ConflictCopies": "true", "CaseInsensitive": "true",
 		"MassDeletePercent": "50", "ProfileQuotaMessage": DefaultProfileQuotaMessage,
 		"PSEnabled": "true", "PSAlwaysCache": "true", "PSAlwaysCacheSize": "0", "PSFetchTimeout": "5s",
-		"NPLogonTimeout": "60",
+		"NPLogonTimeout":        "60",
+		"PSMidSessionWriteBack": "true", "PSMidSessionWriteBackInterval": "5m", "PSMidSessionWriteBackReg": "false",
 	}
 	p := Default()
 	s := p.Settings()

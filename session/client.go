@@ -159,6 +159,26 @@ func (c *Client) Logoff(allowMassDelete bool) (Reply, error) {
 	return reply, reply.Err()
 }
 
+// WriteBack asks the session for a write-back round now and waits for it
+// (`roamfs sync` on a running session). A round that did not sync is a
+// *LogoffError carrying its outcome, with the reply.
+func (c *Client) WriteBack(allowMassDelete bool) (Reply, error) {
+	q := pathWriteBack
+	if allowMassDelete {
+		q += "?allow_mass_delete=1"
+	}
+	body, err := c.do("POST", q)
+	if err != nil {
+		return Reply{}, err
+	}
+	defer body.Close()
+	var reply Reply
+	if err := json.NewDecoder(body).Decode(&reply); err != nil {
+		return reply, fmt.Errorf("session daemon gave no result: %w; run `roamfs status --cache %s`", err, c.layout.Dir)
+	}
+	return reply, reply.Err()
+}
+
 func (c *Client) do(method, path string) (io.ReadCloser, error) {
 	req, err := http.NewRequest(method, "http://roamfs"+path, nil)
 	if err != nil {

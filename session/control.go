@@ -23,6 +23,7 @@ const (
 	pathProgress   = "/progress"    // GET: syncer.Progress of the running logon or logoff
 	pathHiveUpload = "/hive/upload" // POST: syncer.HiveResult
 	pathLogoff     = "/logoff"      // POST [?allow_mass_delete=1]: Reply, once the sync is done
+	pathWriteBack  = "/write-back"  // POST [?allow_mass_delete=1]: Reply, once a write-back round is done
 )
 
 // controlServer is a session's control socket.
@@ -65,7 +66,12 @@ func (s *Session) controlMux() *http.ServeMux {
 		}
 		bw.Flush()
 	}))
+	mux.HandleFunc("POST "+pathWriteBack, s.whenMounted(s.whileOpen(func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(s.writeBackNow(r.Context(), r.URL.Query().Get("allow_mass_delete") == "1"))
+	})))
 	mux.HandleFunc("GET "+pathPlan, s.whenMounted(s.whileOpen(func(w http.ResponseWriter, r *http.Request) {
+		s.round.Lock()
+		defer s.round.Unlock()
 		plan, err := s.sy.PlanLogoff(r.Context())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)

@@ -82,6 +82,8 @@ func dryRun(ctx context.Context, sy *syncer.Syncer, pol *policy.Policy, c DryRun
 // DryRun plans the session's logoff as the real logoff would, without
 // unmounting or syncing anything.
 func (s *Session) DryRun(ctx context.Context, allowMassDelete bool) DryRun {
+	s.round.Lock()
+	defer s.round.Unlock()
 	return dryRun(ctx, s.sy, s.cfg.Policy, DryRunCheck{Quota: true, AllowMassDelete: allowMassDelete})
 }
 

@@ -49,6 +49,13 @@ func (h *hiveStream) loop(ctx context.Context) {
 
 // upload runs one background upload and records it in the status.
 func (h *hiveStream) upload(ctx context.Context) (syncer.HiveResult, error) {
+	h.s.round.Lock() // the syncer plans one thing at a time (writeback.go)
+	defer h.s.round.Unlock()
+	return h.uploadLocked(ctx)
+}
+
+// uploadLocked is upload for a caller that holds Session.round.
+func (h *hiveStream) uploadLocked(ctx context.Context) (syncer.HiveResult, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	res, err := h.s.sy.UploadHives(ctx, h.s.prof, h.s.cfg.Layout.State())

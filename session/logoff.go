@@ -40,6 +40,9 @@ func (s *Session) Serve(ctx context.Context) (Reply, error) {
 	// placeholders are never uploaded, and the next logon goes on filling.
 	s.fill.stop()
 	s.fill = nil
+	// A round under way is cancelled and waited for: what it did not
+	// commit stays pending, and the logoff replays it.
+	s.wb.stop()
 	s.sy.StopFetches()
 	return s.logoff(ctx)
 }
@@ -56,6 +59,8 @@ func (s *Session) unmount() {
 // (profile over its size limit) or held (mass deletion) leaves the session
 // as it is, with nothing synced and nothing lost.
 func (s *Session) precheck(ctx context.Context, allowMassDelete bool) *Reply {
+	s.round.Lock()
+	defer s.round.Unlock()
 	var q syncer.QuotaReport
 	var err error
 	if s.cfg.Policy.EnableProfileQuota { // measuring walks the whole cache: only when it matters
@@ -82,6 +87,8 @@ func (s *Session) precheck(ctx context.Context, allowMassDelete bool) *Reply {
 
 // logoff replays the journal to the server and records the outcome.
 func (s *Session) logoff(ctx context.Context) (Reply, error) {
+	s.round.Lock()
+	defer s.round.Unlock()
 	s.log.Info("logoff", zap.Int("event_id", event.LogoffStart), zap.Int("pending", s.j.PendingCount()))
 	res, err := s.sy.Logoff(ctx)
 	raw, _ := json.Marshal(res)

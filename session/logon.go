@@ -50,6 +50,7 @@ func (s *Session) Logon(ctx context.Context) error {
 	}
 	s.hive = s.startHiveStream()
 	s.fill = s.startFill()
+	s.wb = s.startWriteBack()
 	warnCtx, stop := context.WithCancel(context.Background())
 	s.stopWarn = stop
 	go s.warnOverQuota(warnCtx)

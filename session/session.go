@@ -16,8 +16,8 @@ import (
 
 // Session is one logon → logoff on this machine: the daemon's whole life.
 //
-// Lock order: jmu (held for reading by control requests) before
-// hiveStream.mu; mu is taken alone.
+// Lock order: jmu (held for reading by control requests) before round,
+// before writeBack.mu and hiveStream.mu; mu is taken alone.
 type Session struct {
 	cfg  Config
 	id   string
@@ -34,6 +34,11 @@ type Session struct {
 	mounted atomic.Bool
 	hive    *hiveStream
 	fill    *fill // the streamed logon's background fill; nil when none runs
+	wb      *writeBack
+
+	// round serialises what plans with the syncer: write-back rounds, the
+	// logoff, dry runs, hive uploads (writeback.go).
+	round sync.Mutex
 
 	stopWarn context.CancelFunc
 
@@ -86,6 +91,7 @@ func (s *Session) Close() {
 		s.stopWarn()
 	}
 	s.fill.stop()
+	s.wb.stop()
 	s.sy.StopFetches()
 	if s.hive != nil {
 		s.hive.close()

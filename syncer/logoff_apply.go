@@ -38,6 +38,12 @@ func (s *Syncer) Logoff(ctx context.Context) (Result, error) {
 
 // Apply carries out a plan made by PlanLogoff.
 func (s *Syncer) Apply(ctx context.Context, plan *Plan) (Result, error) {
+	return s.applyPlan(ctx, plan, nil)
+}
+
+// applyPlan is Apply; a write-back round (live.go) passes lr, whose paths
+// stay pending: those it left out of the plan and those found busy.
+func (s *Syncer) applyPlan(ctx context.Context, plan *Plan, lr *liveRound) (Result, error) {
 	res := Result{Time: time.Now(), Through: plan.Through}
 	if ro, why := s.ReadOnly(ctx); ro {
 		// Nothing is ever written to the server: the session's changes are
@@ -108,6 +114,9 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (Result, error) {
 			return fail(err)
 		}
 	}
+	if err := lr.carry(s, res.Busy); err != nil {
+		return fail(err)
+	}
 	if err := s.cfg.Journal.Commit(plan.Through, b.set, b.del); err != nil {
 		return fail(fmt.Errorf("record synced state in the journal: %w", err))
 	}
@@ -149,6 +158,7 @@ func (s *Syncer) parallel(ctx context.Context, steps []Step, res *Result, b *bas
 				res.Conflicts += r.Conflicts
 				res.ConflictList = append(res.ConflictList, r.ConflictList...)
 				res.Deleted += r.Deleted
+				res.Busy = append(res.Busy, r.Busy...)
 				if err != nil && first == nil {
 					first = err
 				}
@@ -185,6 +195,13 @@ func (s *Syncer) applyStep(ctx context.Context, st Step, res *Result, b *baseUpd
 			upload = s.uploadHive
 		}
 		v, err := upload(ctx, st.Path, st.ServerPath, st.Server)
+		if errors.Is(err, errBusy) {
+			// Written to while it was copied (a write-back round): the
+			// server keeps what it had, and the path stays pending.
+			log.Info("opened for writing while it was copied: left to the next round")
+			res.Busy = append(res.Busy, st.Path)
+			return nil
+		}
 		if errors.Is(err, errFolderInTheWay) {
 			// A file replacing a folder that got files elsewhere: the
 			// folder stays, the file goes up beside it as a conflict copy.

@@ -18,7 +18,10 @@ type Result struct {
 	// that keeps the losing version, and both versions' machines and times.
 	ConflictList []Conflict `json:"conflict_list,omitempty"`
 	Through      uint64     `json:"through"`
-	Error        string     `json:"error,omitempty"`
+	// Busy are the files a write-back round left to the next one: open
+	// for writing, or written to while they were copied.
+	Busy  []string `json:"busy,omitempty"`
+	Error string   `json:"error,omitempty"`
 }
 
 // Conflict is one path both machines changed, as a sync resolved it.

@@ -48,8 +48,9 @@ type Syncer struct {
 	ix     indexState        // the server's profile index (index*.go)
 	prog   progress          // the running sync's progress (progress.go)
 
-	marks   unfetched // placeholders not yet fetched (unfetched.go)
-	fetches fetches   // fetches in flight (fetch.go)
+	live    *liveRound // the write-back round under way, nil otherwise (live.go)
+	marks   unfetched  // placeholders not yet fetched (unfetched.go)
+	fetches fetches    // fetches in flight (fetch.go)
 }
 
 // New opens the cache's profile directory for syncing. The first New after an

@@ -50,6 +50,10 @@ func (s *Syncer) upload(ctx context.Context, src, dst string, server Version) (V
 // putFile copies a cache file to the server. The version returned is the one
 // read from the open descriptor, so the base matches the bytes sent.
 func (s *Syncer) putFile(ctx context.Context, src, dst string) (Version, error) {
+	guard, err := s.live.begin(src) // before the open: see liveRound.begin
+	if err != nil {
+		return Version{}, err
+	}
 	f, err := s.local.root.OpenFile(src, os.O_RDONLY|oNofollow, 0)
 	if err != nil {
 		return Version{}, err
@@ -63,7 +67,7 @@ func (s *Syncer) putFile(ctx context.Context, src, dst string) (Version, error) 
 	if v.Kind != KindFile {
 		return v, fmt.Errorf("%s is no longer a regular file", src)
 	}
-	return v, s.cfg.Store.Put(ctx, dst, f, entry.FromPOSIX(v.Mode), v.MTime)
+	return v, s.cfg.Store.Put(ctx, dst, guard(f), entry.FromPOSIX(v.Mode), v.MTime)
 }
 
 // ensureParents creates missing parent directories on the server, with the

@@ -102,6 +102,7 @@ var polKeys = []string{
 	"HiveUploadJitter", "HiveFiles", "MergeMode", "ConflictCopies", "CaseInsensitive", "MassDeletePercent",
 	"PSEnabled", "PSAlwaysCache", "PSAlwaysCacheSize", "PSFetchTimeout",
 	"NPLogonTimeout",
+	"PSMidSessionWriteBack", "PSMidSessionWriteBackInterval", "PSMidSessionWriteBackReg",
 }
 
 type polShown struct{ origin, value string }

@@ -95,6 +95,10 @@ func printStatus(w io.Writer, st cachedir.Status) {
 	fmt.Fprintf(w, "LastDownloadTime:  %s\n", t(st.LastDownloadTime))
 	fmt.Fprintf(w, "LastUploadTime:    %s\n", t(st.LastUploadTime))
 	fmt.Fprintf(w, "LastBackgroundRegistryUploadTime: %s\n", t(st.LastBackgroundRegistryUploadTime))
+	if st.LastWriteBackTime != nil || len(st.LastWriteBackResult) > 0 {
+		fmt.Fprintf(w, "LastWriteBackTime: %s\n", t(st.LastWriteBackTime))
+		fmt.Fprintf(w, "LastWriteBack:     %s\n", writeBackWords(st.LastWriteBackResult))
+	}
 	fmt.Fprintf(w, "PendingChanges:    %d\n", st.PendingChanges)
 	if st.FilesPending != nil {
 		fmt.Fprintf(w, "FilesPending:      %d\n", *st.FilesPending)
@@ -120,4 +124,20 @@ func printStatus(w io.Writer, st cachedir.Status) {
 	}
 	fmt.Fprintf(w, "LastSyncResult:    %s at %s: %d uploaded, %d deleted, %d kept, %d conflicts\n",
 		outcome, r.Time.Format(time.RFC3339), r.Uploaded, r.Deleted, r.Kept, r.Conflicts)
+}
+
+// writeBackWords sums up the last write-back round (session.RoundResult).
+func writeBackWords(raw json.RawMessage) string {
+	var r session.RoundResult
+	if len(raw) == 0 || json.Unmarshal(raw, &r) != nil {
+		return "none"
+	}
+	switch {
+	case r.Skipped != "":
+		return fmt.Sprintf("skipped at %s: %s", r.Time.Format(time.RFC3339), r.Skipped)
+	case !r.OK:
+		return fmt.Sprintf("FAILED at %s: %s", r.Time.Format(time.RFC3339), r.Error)
+	}
+	return fmt.Sprintf("ok at %s: %d uploaded, %d deleted, %d kept, %d conflicts, %d left open; %d merged from the server",
+		r.Time.Format(time.RFC3339), r.Uploaded, r.Deleted, r.Kept, r.Conflicts, len(r.Busy), r.Pull.Changed())
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -19,15 +20,38 @@ func newSyncCmd() *cobra.Command {
 	var cache, server, pol, creds string
 	var asJSON, full, force, dryRun bool
 	c := &cobra.Command{
-		Use:   "sync --cache DIR",
-		Short: "Replay pending journal entries to the server without a mount",
+		Use:   "sync --cache DIR | sync MOUNTPOINT",
+		Short: "Replay pending journal entries to the server (a write-back round on a running session)",
 		Long: `sync finishes what a crashed session or a failed logoff left: it replays the
-cache's unsynced journal entries against the server copy with the logoff rules.`,
-		Args: exactArgs(0, "no arguments"),
-		RunE: func(c *cobra.Command, _ []string) error {
-			l, err := cacheFlag(cache)
+cache's unsynced journal entries against the server copy with the logoff rules.
+On a cache whose session is running it asks that session for a write-back round
+now (the logoff's rules, without unmounting) and waits for it.`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 1 || (len(args) == 1 && cache != "") {
+				return usageError{fmt.Errorf("%s: expected --cache DIR or MOUNTPOINT", c.CommandPath())}
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			var l cachedir.Layout
+			var err error
+			if len(args) == 1 {
+				_, l, err = sessionOf(args[0])
+			} else {
+				l, err = cacheFlag(cache)
+			}
 			if err != nil {
 				return err
+			}
+			if !full && !dryRun {
+				reply, err := session.Ask(l, func(cl *session.Client) (session.Reply, error) { return cl.WriteBack(force) })
+				if !errors.Is(err, session.ErrNoSession) {
+					if reply.Result == nil {
+						reply.Result = &syncer.Result{Error: reply.Error}
+					}
+					printResult(c, *reply.Result, asJSON)
+					return err
+				}
 			}
 			o, err := openOffline(l, offlineFlags{server: server, policy: pol, credentials: creds}, full)
 			if err != nil {
