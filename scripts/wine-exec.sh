@@ -5,5 +5,6 @@
 set -euo pipefail
 unset DISPLAY WAYLAND_DISPLAY
 export WINEDEBUG="${WINEDEBUG:--all}"
+export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=;winedbg.exe,winemenubuilder.exe=d}"
 : "${WINEPREFIX:?WINEPREFIX is not set; run scripts/wine-test.sh}"
 exec wine "$@"

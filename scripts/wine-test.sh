@@ -29,7 +29,10 @@ export WINEDEBUG=-all
 # Only 64-bit Wine is installed: skip Mono and Gecko (never used here and
 # they would ask to be downloaded); no display.
 export WINEARCH=win64
-export WINEDLLOVERRIDES="mscoree,mshtml="
+# winedbg off: a crashing test binary then just ends (and fails) instead of
+# hanging in the debugger until the test timeout; winemenubuilder is never
+# needed headless.
+export WINEDLLOVERRIDES="mscoree,mshtml=;winedbg.exe,winemenubuilder.exe=d"
 unset DISPLAY WAYLAND_DISPLAY
 
 cc=x86_64-w64-mingw32-gcc
