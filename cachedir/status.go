@@ -49,7 +49,7 @@ type Status struct {
 	// --s3-path-style for an s3:// server (never a key), for `roamfs sync`.
 	S3Endpoint  string `json:"S3Endpoint,omitempty"`
 	S3PathStyle bool   `json:"S3PathStyle,omitempty"`
-	CacheDir        string `json:"CacheDir,omitempty"`
+	CacheDir    string `json:"CacheDir,omitempty"`
 }
 
 // ReadStatus reads the status file; a cache without one gives a zero Status.

@@ -20,11 +20,11 @@ type Config struct {
 	// the password from ROAMFS_SMB_PASSWORD.
 	Credentials string
 	// S3 is how to reach an s3:// Server, recorded in the status too.
-	S3          S3Options
-	Layout      cachedir.Layout
-	Policy      *policy.Policy
-	User        User
-	Debug       bool // the front end logs every request
+	S3     S3Options
+	Layout cachedir.Layout
+	Policy *policy.Policy
+	User   User
+	Debug  bool // the front end logs every request
 
 	// Log receives the session's events; nil discards them.
 	Log *zap.Logger

@@ -59,7 +59,7 @@ func Open(cfg Config) (*Session, error) {
 	eng, err := openEngine(engineConfig{
 		layout: cfg.Layout, server: cfg.Server, pol: cfg.Policy, log: s.log, session: s.id,
 		credentials: cfg.Credentials, s3: cfg.S3,
-		user:        cfg.User, open: cfg.OpenStore, logon: true,
+		user: cfg.User, open: cfg.OpenStore, logon: true,
 	})
 	if err != nil {
 		return nil, err
