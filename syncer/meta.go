@@ -45,7 +45,7 @@ func (s *Syncer) writeServerMeta(ctx context.Context, at time.Time) error {
 	m.Version++
 	m.Host, m.Session, m.LastUploadTime = s.cfg.Host, s.cfg.Session, at
 	data, _ := json.MarshalIndent(m, "", "  ")
-	if err := s.cfg.Store.Put(ctx, ServerMetaName, bytes.NewReader(data), 0o600, at); err != nil {
+	if err := s.putUnchanged(ctx, ServerMetaName, bytes.NewReader(data), int64(len(data)), 0o600, at); err != nil {
 		return fmt.Errorf("record profile state on server: %w", err)
 	}
 	return nil

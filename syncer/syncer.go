@@ -36,6 +36,7 @@ type Syncer struct {
 	log    *zap.Logger
 	names  winname.Spellings // the server's spellings, for a logoff
 	lnames winname.Spellings // the cache's
+	cas    *casTags          // the server tags a logoff read (meta_cas.go)
 }
 
 // New opens the cache's profile directory for syncing. The first New after an
@@ -58,7 +59,7 @@ func New(cfg Config) (*Syncer, error) {
 		return nil, fmt.Errorf("open cache profile %s: %w", cfg.ProfileDir, err)
 	}
 	l.owner = cfg.Owner
-	s := &Syncer{cfg: cfg, local: l, log: cfg.Log}
+	s := &Syncer{cfg: cfg, local: l, log: cfg.Log, cas: newCASTags(cfg.Store)}
 	if err := s.rekeyBases(); err != nil {
 		l.close()
 		return nil, fmt.Errorf("open journal bases: %w", err)
