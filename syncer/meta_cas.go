@@ -112,6 +112,7 @@ func (s *Syncer) beginCAS(ctx context.Context) error {
 // logoffCAS is Logoff: plan and apply, and plan again while another
 // machine's logoff wins a conditional write.
 func (s *Syncer) logoffCAS(ctx context.Context) (Result, error) {
+	var lost Result // what the attempts that lost a race did: it stays done
 	for attempt := 1; ; attempt++ {
 		err := s.beginCAS(ctx)
 		var plan *Plan
@@ -123,9 +124,11 @@ func (s *Syncer) logoffCAS(ctx context.Context) (Result, error) {
 			return Result{Time: time.Now(), Error: err.Error()}, err
 		}
 		res, err := s.Apply(ctx, plan)
+		res.add(lost)
 		if !errors.Is(err, store.ErrPrecondition) || attempt == casAttempts {
 			return res, err
 		}
+		lost = res
 		s.log.Info("another machine wrote this profile on the server during this logoff: merging again with what it wrote",
 			zap.Int("attempt", attempt), zap.Error(err))
 		// A little random pause, so that two machines do not collide again.
@@ -135,4 +138,15 @@ func (s *Syncer) logoffCAS(ctx context.Context) (Result, error) {
 		case <-time.After(time.Duration(rand.Int64N(int64(50 * time.Millisecond * time.Duration(attempt))))):
 		}
 	}
+}
+
+// add counts in what an earlier attempt of the same logoff did: a conflict
+// it resolved (its copy written) is this logoff's conflict even though the
+// next plan finds the server already agreeing.
+func (r *Result) add(o Result) {
+	r.Uploaded += o.Uploaded
+	r.Deleted += o.Deleted
+	r.Kept += o.Kept
+	r.Conflicts += o.Conflicts
+	r.ConflictList = append(o.ConflictList, r.ConflictList...)
 }
