@@ -2,7 +2,6 @@ package s3
 
 import (
 	"io/fs"
-	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -44,7 +43,7 @@ func userMeta(kind string, mode fs.FileMode, mtime time.Time, target string) map
 // the server's modification time.
 func infoOf(rel string, oi minio.ObjectInfo, marker bool) store.Info {
 	h := oi.Metadata
-	get := func(k string) string { return h.Get(http.CanonicalHeaderKey("x-amz-meta-" + k)) }
+	get := func(k string) string { return h.Get("x-amz-meta-" + k) }
 	info := store.Info{Path: rel, MTime: oi.LastModified, Allocated: -1}
 	if ns, err := strconv.ParseInt(get(metaMTime), 10, 64); err == nil {
 		info.MTime = time.Unix(0, ns)

@@ -126,13 +126,11 @@ func envTrue(k string) bool {
 // openProfile checks credentials, bucket and profile with one listing of
 // the profile's first key.
 func (s *Store) openProfile(ctx context.Context, create bool) error {
-	exists := false
-	for oi := range s.c.ListObjects(ctx, s.target.Bucket, minio.ListObjectsOptions{Prefix: s.base, MaxKeys: 1}) {
-		if oi.Err != nil {
-			return s.describe(mapErr(oi.Err))
-		}
-		exists = true
-		break
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the listing after its first key
+	oi, exists := <-s.c.ListObjects(ctx, s.target.Bucket, minio.ListObjectsOptions{Prefix: s.base, MaxKeys: 1})
+	if exists && oi.Err != nil {
+		return s.describe(mapErr(oi.Err))
 	}
 	switch {
 	case exists:
