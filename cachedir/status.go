@@ -53,7 +53,11 @@ type Status struct {
 	// CredentialsFile is the SMB credentials file the session used (never
 	// the password), for `roamfs sync`.
 	CredentialsFile string `json:"CredentialsFile,omitempty"`
-	CacheDir        string `json:"CacheDir,omitempty"`
+	// S3Endpoint and S3PathStyle are the session's --s3-endpoint and
+	// --s3-path-style for an s3:// server (never a key), for `roamfs sync`.
+	S3Endpoint  string `json:"S3Endpoint,omitempty"`
+	S3PathStyle bool   `json:"S3PathStyle,omitempty"`
+	CacheDir    string `json:"CacheDir,omitempty"`
 }
 
 // ReadStatus reads the status file; a cache without one gives a zero Status.

@@ -19,10 +19,12 @@ type Config struct {
 	// smb:// Server, recorded in the status for `roamfs sync`; "" takes
 	// the password from ROAMFS_SMB_PASSWORD.
 	Credentials string
-	Layout      cachedir.Layout
-	Policy      *policy.Policy
-	User        User
-	Debug       bool // the front end logs every request
+	// S3 is how to reach an s3:// Server, recorded in the status too.
+	S3     S3Options
+	Layout cachedir.Layout
+	Policy *policy.Policy
+	User   User
+	Debug  bool // the front end logs every request
 
 	// Log receives the session's events; nil discards them.
 	Log *zap.Logger
@@ -55,6 +57,14 @@ type Mounted interface {
 	Wait()
 	// Unmount takes the mount away; it fails while programs use it.
 	Unmount() error
+}
+
+// S3Options are the --s3-endpoint and --s3-path-style of an s3:// server;
+// credentials come from the AWS chain (environment, shared files), never
+// from here.
+type S3Options struct {
+	Endpoint  string // "" = AWS_ENDPOINT_URL, else AWS S3
+	PathStyle bool
 }
 
 // StoreOpener opens the server copy at dir; create asks for a missing folder

@@ -15,6 +15,7 @@ import (
 	"roamfs/journal"
 	"roamfs/policy"
 	"roamfs/store"
+	"roamfs/store/s3"
 	"roamfs/store/smb"
 	"roamfs/syncer"
 )
@@ -41,6 +42,7 @@ type engineConfig struct {
 	open    StoreOpener // nil: a directory or an smb:// address
 	// credentials is the SMB credentials file for an smb:// server.
 	credentials string
+	s3          S3Options // for an s3:// server
 	// logon: a missing server folder is a new profile (created and given to
 	// the user) for a cache that has none, and a server copy that cannot be
 	// opened leaves a cached profile usable: Windows logs on with the cached
@@ -94,8 +96,11 @@ func (c engineConfig) openServer() (store.Store, error) {
 	open := c.open
 	if open == nil {
 		open = dirOpener(c.user)
-		if smb.IsURL(c.server) {
+		switch {
+		case smb.IsURL(c.server):
 			open = smbOpener(c.credentials)
+		case s3.IsURL(c.server):
+			open = s3Opener(c.s3)
 		}
 	}
 	cached := c.logon && cachedProfile(c.layout)
@@ -106,7 +111,7 @@ func (c engineConfig) openServer() (store.Store, error) {
 		err = c.checkLimits(st)
 	}
 	switch {
-	case errors.Is(err, store.ErrCredentials) || errors.Is(err, ErrCaseSensitive):
+	case errors.Is(err, store.ErrCredentials) || errors.Is(err, ErrCaseSensitive) || errors.Is(err, s3.ErrNoBucket):
 		// Not a server that is away: logging on with the cache would only
 		// put off the failure to the logoff.
 		return nil, err
@@ -156,6 +161,18 @@ func dirOpener(u User) StoreOpener {
 func smbOpener(credentials string) StoreOpener {
 	return func(spec string, create bool) (store.Store, error) {
 		st, err := smb.Open(context.Background(), spec, smb.Options{Credentials: credentials, Create: create})
+		if err != nil {
+			return nil, fmt.Errorf("open server copy: %w", err)
+		}
+		return st, nil
+	}
+}
+
+// s3Opener opens an s3:// server copy (store/s3); the keys come from the
+// AWS chain.
+func s3Opener(o S3Options) StoreOpener {
+	return func(spec string, create bool) (store.Store, error) {
+		st, err := s3.Open(context.Background(), spec, s3.Options{Endpoint: o.Endpoint, PathStyle: o.PathStyle, Create: create})
 		if err != nil {
 			return nil, fmt.Errorf("open server copy: %w", err)
 		}

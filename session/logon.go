@@ -24,6 +24,7 @@ func (s *Session) Logon(ctx context.Context) error {
 		st.LocalPath, st.RoamingPath, st.CacheDir = cfg.Mountpoint, cfg.Server, cfg.Layout.Dir
 		st.Session, st.Host, st.PID, st.PolicyFile = s.id, s.host, os.Getpid(), cfg.PolicyFile
 		st.CredentialsFile = cfg.Credentials
+		st.S3Endpoint, st.S3PathStyle = cfg.S3.Endpoint, cfg.S3.PathStyle
 		st.Loaded, st.Status = false, cachedir.StatusRoaming
 	})
 	if err != nil {

@@ -24,6 +24,8 @@ type OfflineConfig struct {
 	Full bool
 	// Credentials is the SMB credentials file for an smb:// Server.
 	Credentials string
+	// S3 is how to reach an s3:// Server.
+	S3 S3Options
 	// OpenStore opens the server copy; nil opens a directory.
 	OpenStore StoreOpener
 }
@@ -42,7 +44,7 @@ func OpenOffline(c OfflineConfig) (*Offline, error) {
 	eng, err := openEngine(engineConfig{
 		layout: c.Layout, server: c.Server, pol: c.Policy, log: c.Log, session: "sync",
 		user: User{Owner: cacheOwner(c.Layout)}, open: c.OpenStore, replaceDamaged: c.Full,
-		credentials: c.Credentials,
+		credentials: c.Credentials, s3: c.S3,
 	})
 	if err != nil {
 		return nil, err

@@ -69,8 +69,8 @@ func Open(cfg Config) (*Session, error) {
 	s.log = cfg.Log.With(zap.String("session", s.id))
 	eng, err := openEngine(engineConfig{
 		layout: cfg.Layout, server: cfg.Server, pol: cfg.Policy, log: s.log, session: s.id,
-		credentials: cfg.Credentials,
-		user:        cfg.User, open: cfg.OpenStore, logon: true,
+		credentials: cfg.Credentials, s3: cfg.S3,
+		user: cfg.User, open: cfg.OpenStore, logon: true,
 	})
 	if err != nil {
 		return nil, err

@@ -34,7 +34,7 @@ var (
 // cure. Context cancellation counts as permanent: the caller gave up.
 func IsPermanent(err error) bool {
 	for _, target := range []error{
-		ErrInvalidPath, ErrCredentials, ErrNotDir, ErrIsDir, ErrNotRegular, ErrNotEmpty,
+		ErrInvalidPath, ErrCredentials, ErrPrecondition, ErrNotDir, ErrIsDir, ErrNotRegular, ErrNotEmpty,
 		fs.ErrNotExist, fs.ErrExist, fs.ErrPermission, fs.ErrInvalid,
 		context.Canceled, context.DeadlineExceeded,
 	} {

@@ -72,6 +72,10 @@ type recorder struct {
 	changed map[string]struct{}
 }
 
+// Unwrap lets store.LimitsOf and store.ConditionalOf find the store below
+// (SMB's limits, S3's conditional writes).
+func (r *recorder) Unwrap() store.Store { return r.Store }
+
 func newRecorder(s store.Store) *recorder {
 	return &recorder{Store: s, changed: map[string]struct{}{}}
 }

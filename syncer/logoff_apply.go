@@ -12,12 +12,15 @@ import (
 
 	"roamfs/event"
 	"roamfs/journal"
+	"roamfs/store"
 )
 
 // Logoff replays the journal against the server in two phases: phase 1 applies
 // every step (each file written under a temporary name and renamed into place),
 // phase 2 records the new bases and only then marks the journal synced. An
 // error leaves the journal as it was: replaying it later gives the same server.
+// On a store with compare-and-swap (S3) a logoff that loses a race with
+// another machine's plans again (meta_cas.go).
 func (s *Syncer) Logoff(ctx context.Context) (Result, error) {
 	if n, _ := s.marks.count(); n > 0 {
 		pd, err := s.loadPending()
@@ -28,12 +31,7 @@ func (s *Syncer) Logoff(ctx context.Context) (Result, error) {
 			return Result{Time: time.Now(), Error: err.Error()}, err
 		}
 	}
-	plan, err := s.PlanLogoff(ctx)
-	if err != nil {
-		s.LogHeld(err)
-		return Result{Time: time.Now(), Error: err.Error()}, err
-	}
-	return s.Apply(ctx, plan)
+	return s.logoffCAS(ctx)
 }
 
 // Apply carries out a plan made by PlanLogoff.
@@ -68,6 +66,9 @@ func (s *Syncer) applyPlan(ctx context.Context, plan *Plan, lr *liveRound) (Resu
 	}
 	fail := func(err error) (Result, error) {
 		res.Error = err.Error()
+		if errors.Is(err, store.ErrPrecondition) {
+			return res, err // a lost race: Logoff plans again
+		}
 		s.log.Error("logoff sync failed; the journal keeps every change for the next try",
 			zap.Int("event_id", event.UploadFailed), zap.Error(err))
 		return res, err

@@ -52,7 +52,7 @@ func (s *Syncer) writeServerMeta(ctx context.Context, at time.Time, index *Index
 
 func (s *Syncer) putServerMeta(ctx context.Context, m ServerMeta, at time.Time) error {
 	data, _ := json.MarshalIndent(m, "", "  ")
-	if err := s.cfg.Store.Put(ctx, ServerMetaName, bytes.NewReader(data), 0o600, at); err != nil {
+	if err := s.putUnchanged(ctx, ServerMetaName, bytes.NewReader(data), int64(len(data)), 0o600, at); err != nil {
 		return fmt.Errorf("record profile state on server: %w", err)
 	}
 	return nil

@@ -17,7 +17,7 @@ import (
 
 // serverStat is the server's version of p; absent is the zero Version.
 func (s *Syncer) serverStat(ctx context.Context, p string) (Version, error) {
-	i, err := s.cfg.Store.Stat(ctx, p)
+	i, err := s.statServerEntry(ctx, p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Version{}, nil
 	}

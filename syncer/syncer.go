@@ -51,6 +51,7 @@ type Syncer struct {
 	live    *liveRound // the write-back round under way, nil otherwise (live.go)
 	marks   unfetched  // placeholders not yet fetched (unfetched.go)
 	fetches fetches    // fetches in flight (fetch.go)
+	cas     *casTags   // the server tags a logoff read (meta_cas.go)
 }
 
 // New opens the cache's profile directory for syncing. The first New after an
@@ -75,7 +76,7 @@ func New(cfg Config) (*Syncer, error) {
 	l.owner = cfg.Owner
 	rec := newRecorder(cfg.Store) // what the next index update must stat again
 	cfg.Store = rec
-	s := &Syncer{cfg: cfg, local: l, log: cfg.Log, ix: indexState{rec: rec}}
+	s := &Syncer{cfg: cfg, local: l, log: cfg.Log, ix: indexState{rec: rec}, cas: newCASTags(cfg.Store)}
 	if err := s.rekeyBases(); err != nil {
 		l.close()
 		return nil, fmt.Errorf("open journal bases: %w", err)

@@ -67,7 +67,7 @@ func (s *Syncer) putFile(ctx context.Context, src, dst string) (Version, error) 
 	if v.Kind != KindFile {
 		return v, fmt.Errorf("%s is no longer a regular file", src)
 	}
-	return v, s.cfg.Store.Put(ctx, dst, guard(f), entry.FromPOSIX(v.Mode), v.MTime)
+	return v, s.putUnchanged(ctx, dst, guard(f), v.Size, entry.FromPOSIX(v.Mode), v.MTime)
 }
 
 // ensureParents creates missing parent directories on the server, with the

@@ -18,12 +18,15 @@ import (
 
 	"roamfs/cachedir"
 	"roamfs/session"
+	"roamfs/store/s3"
 	"roamfs/store/smb"
 )
 
 type logonFlags struct {
 	server, cache, policy, user string
 	credentials                 string
+	s3Endpoint                  string
+	s3PathStyle                 bool
 	foreground, debug           bool
 	allowNonEmpty               bool
 	readyFd                     int
@@ -43,8 +46,10 @@ The filesystem is then served by a background process until logoff or umount.`,
 		RunE: func(c *cobra.Command, args []string) error { return runLogon(c, f, args[0]) },
 	}
 	fl := c.Flags()
-	fl.StringVar(&f.server, "server", "", "server copy of the profile: a directory (e.g. a mounted share) or smb://[DOMAIN;]USER@HOST[:PORT]/SHARE/PATH")
+	fl.StringVar(&f.server, "server", "", "server copy of the profile: a directory (e.g. a mounted share), smb://[DOMAIN;]USER@HOST[:PORT]/SHARE/PATH or s3://BUCKET/PREFIX")
 	fl.StringVar(&f.credentials, "credentials", "", "for an smb:// server: smbclient-style credentials file (username =, password =, domain =; mode 0600); default: the password in "+smb.PasswordEnv)
+	fl.StringVar(&f.s3Endpoint, "s3-endpoint", "", "for an s3:// server: the S3-compatible server's URL (default: AWS_ENDPOINT_URL, else AWS S3); keys come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the shared credentials file")
+	fl.BoolVar(&f.s3PathStyle, "s3-path-style", false, "for an s3:// server: address the bucket in the path (most S3-compatible servers), not as a host name")
 	fl.StringVar(&f.cache, "cache", "", "local cache directory for this user's profile")
 	fl.StringVar(&f.policy, "policy", "", "YAML policy file (Group Policy value names)")
 	fl.StringVar(&f.user, "user", "", "whose profile this is (default: the calling user)")
@@ -88,7 +93,12 @@ func (f *logonFlags) validate(mnt string) (logonConfig, error) {
 	if f.credentials != "" {
 		cfg.Credentials = abs(f.credentials)
 	}
-	if smb.IsURL(cfg.Server) {
+	cfg.S3 = session.S3Options{Endpoint: f.s3Endpoint, PathStyle: f.s3PathStyle}
+	if s3.IsURL(cfg.Server) {
+		if _, err := s3.ParseURL(cfg.Server); err != nil {
+			return cfg, usageError{fmt.Errorf("logon: %w", err)}
+		}
+	} else if smb.IsURL(cfg.Server) {
 		// Checked now, so that a typo is a usage error before anything starts;
 		// the share's own ACL says who owns the folder there.
 		if _, err := smb.ParseURL(cfg.Server); err != nil {
@@ -212,6 +222,12 @@ func startDaemon(c *cobra.Command, f logonFlags, cfg logonConfig) error {
 	if cfg.Credentials != "" {
 		args = append(args, "--credentials", cfg.Credentials)
 	}
+	if cfg.S3.Endpoint != "" {
+		args = append(args, "--s3-endpoint", cfg.S3.Endpoint)
+	}
+	if cfg.S3.PathStyle {
+		args = append(args, "--s3-path-style")
+	}
 	if f.debug {
 		args = append(args, "--debug")
 	}
@@ -270,7 +286,7 @@ func daemonOutput(l cachedir.Layout) string { return filepath.Join(l.State(), "d
 // serverSpec is --server as the session takes it: an smb:// address as
 // given, a directory made absolute (the daemon runs elsewhere).
 func serverSpec(s string) string {
-	if smb.IsURL(s) {
+	if smb.IsURL(s) || s3.IsURL(s) {
 		return s
 	}
 	a, _ := filepath.Abs(s)

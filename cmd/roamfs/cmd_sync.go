@@ -19,6 +19,7 @@ import (
 func newSyncCmd() *cobra.Command {
 	var cache, server, pol, creds string
 	var asJSON, full, force, dryRun bool
+	var s3o s3Flags
 	c := &cobra.Command{
 		Use:   "sync --cache DIR | sync MOUNTPOINT",
 		Short: "Replay pending journal entries to the server (a write-back round on a running session)",
@@ -53,7 +54,7 @@ now (the logoff's rules, without unmounting) and waits for it.`,
 					return err
 				}
 			}
-			o, err := openOffline(l, offlineFlags{server: server, policy: pol, credentials: creds}, full)
+			o, err := openOffline(l, offlineFlags{server: server, policy: pol, credentials: creds, s3: s3o}, full)
 			if err != nil {
 				return err
 			}
@@ -84,6 +85,7 @@ now (the logoff's rules, without unmounting) and waits for it.`,
 	c.Flags().StringVar(&server, "server", "", "server copy (default: the one the cache last synced with)")
 	c.Flags().StringVar(&pol, "policy", "", "YAML policy file (default: the last session's)")
 	c.Flags().StringVar(&creds, "credentials", "", "SMB credentials file for an smb:// server (default: the last session's, else "+smb.PasswordEnv+")")
+	s3o.add(c)
 	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	c.Flags().BoolVar(&full, "full", false, "reconcile the whole profile without the journal (Windows 2000 load-time rules)")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan and exit as the sync would; change nothing")
@@ -93,7 +95,22 @@ now (the logoff's rules, without unmounting) and waits for it.`,
 
 // offlineFlags name the server copy, the policy and the SMB credentials of
 // an offline sync; each "" means the last session's.
-type offlineFlags struct{ server, policy, credentials string }
+type offlineFlags struct {
+	server, policy, credentials string
+	s3                          s3Flags
+}
+
+// s3Flags are sync's --s3-endpoint and --s3-path-style; unset, the last
+// session's.
+type s3Flags struct {
+	endpoint  string
+	pathStyle bool
+}
+
+func (f *s3Flags) add(c *cobra.Command) {
+	c.Flags().StringVar(&f.endpoint, "s3-endpoint", "", "for an s3:// server: its URL (default: the last session's, else AWS_ENDPOINT_URL)")
+	c.Flags().BoolVar(&f.pathStyle, "s3-path-style", false, "for an s3:// server: path-style addressing (default: the last session's)")
+}
 
 // openOffline opens a cache without a mount, for the server copy, the
 // policy and the credentials the flags name or, when they are empty, the
@@ -119,6 +136,11 @@ func openOffline(l cachedir.Layout, f offlineFlags, full bool) (*session.Offline
 	if creds == "" {
 		creds = st.CredentialsFile
 	}
+	s3o := session.S3Options{Endpoint: f.s3.endpoint, PathStyle: f.s3.pathStyle}
+	if s3o.Endpoint == "" && server == st.RoamingPath {
+		s3o.Endpoint = st.S3Endpoint
+	}
+	s3o.PathStyle = s3o.PathStyle || (server == st.RoamingPath && st.S3PathStyle)
 	pol, err := loadPolicy(policyFile, "")
 	if err != nil {
 		return nil, err
@@ -127,7 +149,7 @@ func openOffline(l cachedir.Layout, f offlineFlags, full bool) (*session.Offline
 	if err != nil {
 		return nil, err
 	}
-	return session.OpenOffline(session.OfflineConfig{Layout: l, Server: server, Policy: pol, Log: log, Full: full, Credentials: creds})
+	return session.OpenOffline(session.OfflineConfig{Layout: l, Server: server, Policy: pol, Log: log, Full: full, Credentials: creds, S3: s3o})
 }
 
 func printResult(c *cobra.Command, res syncer.Result, asJSON bool) {

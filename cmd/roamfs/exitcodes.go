@@ -7,6 +7,7 @@ import (
 	"roamfs/policy"
 	"roamfs/session"
 	"roamfs/store"
+	"roamfs/store/s3"
 )
 
 // Exit codes are a contract with administrators' scripts.
@@ -50,7 +51,7 @@ func exitCode(err error) int {
 	case errors.As(err, &le):
 		return ExitFailure
 	case errors.As(err, &ue), errors.As(err, &pe),
-		errors.Is(err, store.ErrCredentials), errors.Is(err, session.ErrCaseSensitive):
+		errors.Is(err, store.ErrCredentials), errors.Is(err, session.ErrCaseSensitive), errors.Is(err, s3.ErrNoBucket):
 		// A wrong password or a policy the server cannot honour is
 		// configuration too (outside a logoff, which keeps its exit 1).
 		return ExitUsage
