@@ -82,7 +82,10 @@ func openEngine(c engineConfig) (*engine, error) {
 	sy, err := syncer.New(syncer.Config{
 		ProfileDir: c.layout.Profile(), Journal: j, Store: srv, Policy: c.pol,
 		Log: c.log, Host: host, Session: c.session, Owner: c.user.Owner,
-		Stream: c.logon && c.pol != nil && c.pol.PSEnabled, StageDir: c.layout.Fetching(),
+		// Mirror mode (NT 4.0's Xcopy) makes the server a copy of the cache:
+		// it needs the data itself there, so it never streams.
+		Stream:   c.logon && c.pol != nil && c.pol.PSEnabled && c.pol.MergeMode != policy.MergeModeMirror,
+		StageDir: c.layout.Fetching(),
 	})
 	if err != nil {
 		j.Close()
