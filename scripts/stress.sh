@@ -18,7 +18,9 @@
 # Knobs (environment): STRESS_TIMEOUT (per stressor, default 8s),
 # STRESS_STRESSORS (space-separated names, default the list below),
 # STRESS_DIFF_OPS (default 100000), STRESS_DIFF_PROCS (default 4),
-# STRESS_KEEP=1 keeps the temporary directory. stress-ng is installed with
+# STRESS_KEEP=1 keeps the temporary directory, STRESS_PPROF=127.0.0.1:6060
+# serves the stress profile's daemon's pprof there (see cmd/roamfs
+# debugserver.go). stress-ng is installed with
 # apt-get when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,7 +66,7 @@ $GO build -o "$BIN" ./cmd/roamfs
 $GO test -c -o "$WORK/e2e.test" ./test/
 
 start=$(date +%s)
-"$BIN" logon --server "$SERVER" --cache "$CACHE" "$MNT"
+ROAMFS_PPROF=${STRESS_PPROF:-} "$BIN" logon --server "$SERVER" --cache "$CACHE" "$MNT"
 PID=$("$BIN" status --json --cache "$CACHE" | python3 -c 'import json,sys; print(json.load(sys.stdin)["PID"])')
 # VmHWM only grows: the last reading before the daemon exits is its peak.
 ( while [ -e /proc/$PID ]; do grep VmHWM /proc/$PID/status 2>/dev/null | awk '{print $2}' > "$WORK/hwm.tmp" && mv "$WORK/hwm.tmp" "$WORK/hwm"; sleep 0.1; done ) &
@@ -105,7 +107,7 @@ for i in "${!pids[@]}"; do
     echo "stress: differential test process $((i + 1)) failed:"; grep -E "seed|FAIL|diff_test" "$WORK/logs/diff-$((i + 1)).log" | tail -20
   fi
 done
-grep -h "operations:" "$WORK"/logs/diff-*.log | sed 's/^ */stress: /' || true
+grep -hE "diff_test.go:[0-9]+: operations:" "$WORK"/logs/diff-*.log | sed 's/^ */stress: /' || true
 
 # 3. Log off and compare the server with the mount.
 RECORDS=$("$BIN" status --json --cache "$CACHE" | python3 -c 'import json,sys; print(json.load(sys.stdin)["PendingChanges"])')
