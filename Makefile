@@ -4,7 +4,7 @@ BIN     := bin/roamfs
 PKGS    := ./journal/ ./policy/ ./store/... ./syncer/ ./overlay/ ./fs/... ./cachedir/ ./cmd/... ./service/ ./login/ ./winevent/... ./internal/... ./event/ ./session/
 SHARED  ?= ../shared
 
-.PHONY: install build test unit cgofuse cgofuse-portable windows e2e contract demo bench bench-quick bench-micro lint fuzz fuzz-short clean
+.PHONY: install build test unit cgofuse cgofuse-portable windows e2e contract demo bench bench-quick bench-micro stress lint fuzz fuzz-short clean
 
 # The version `roamfs version` reports: the nearest tag, else the commit.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
@@ -38,6 +38,14 @@ bench:
 
 bench-quick:
 	bash scripts/bench.sh -quick
+
+# The reliability run of issue 12 (root; about 10 minutes; not part of
+# `make test`): stress-ng's filesystem stressors with --verify and the
+# random-operation differential test at scale in roamfs mounts, then a logoff
+# whose server copy must equal the mount; prints the logoff time, the record
+# count and the daemon's peak RSS. Knobs: see scripts/stress.sh.
+stress:
+	bash scripts/stress.sh
 
 # Go micro-benchmarks: the journal's append path and the merge decision.
 bench-micro:

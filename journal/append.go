@@ -194,6 +194,11 @@ func (j *Journal) commitGroup(group []*appendReq, budget int64) {
 			r.done <- err
 		}
 	}
+	if err == nil {
+		// After the waiters are answered: emptying the file costs a few
+		// syncs that no acknowledgement needs to wait for.
+		j.maybeRotateWAL()
+	}
 }
 
 // writeRecords returns the highest Seq known to be committed.

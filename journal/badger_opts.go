@@ -23,15 +23,22 @@ import (
 //	             heap (about 40 MB to 20 MB) against 8 MiB memtables, Snappy
 //	             and an 8 MiB block cache.
 //	index cache  4 MiB (bounded; 0 would keep every table index in memory)
-//	value log    16 MiB files; values over 1 KiB go there, records and
-//	             bases (tens of bytes) stay in the LSM tree
+//	value log    16 MiB files; only values over 128 KiB go there, so
+//	             records and bases (tens of bytes; a few KiB for the
+//	             deepest paths) always stay in the LSM tree, whose durable
+//	             state is what lets the write-ahead file be emptied
+//	             (wal_rotate.go). 128 KiB is under badger's limit, 15% of
+//	             the memtable.
 //	compactors   2 (the minimum badger accepts), L0 stalls early
 //
 // Conflict detection is off: the only concurrent writers are the group
 // committer (records) and Commit/SetBases/SetMeta (disjoint keys, serialised
 // by commitMu), so the per-transaction read tracking would be pure cost.
+// valueThreshold: values larger than this go to badger's value log.
+const valueThreshold = 128 << 10
+
 func badgerOptions(dir string, opt Options) badger.Options {
-	return badger.DefaultOptions(dir).
+	o := badger.DefaultOptions(dir).
 		WithLogger(newZapBadgerLogger(opt.Logger)).
 		// With the write-ahead file the records are durable before badger
 		// sees them; badger's bases and watermark may lag after a crash,
@@ -44,18 +51,27 @@ func badgerOptions(dir string, opt Options) badger.Options {
 		WithNumMemtables(2).
 		WithNumLevelZeroTables(2).
 		WithNumLevelZeroTablesStall(4).
-		WithBaseTableSize(2 << 20).
+		WithBaseTableSize(1 << 20).
 		WithBaseLevelSize(8 << 20).
 		WithBlockCacheSize(0). // needs Compression None
 		WithIndexCacheSize(4 << 20).
 		WithValueLogFileSize(16 << 20).
-		WithValueThreshold(1 << 10).
+		WithValueThreshold(valueThreshold).
 		WithNumCompactors(2).
 		WithNumGoroutines(2).
 		WithCompression(options.None).
 		// A damaged table must be an error, never a record silently
-		// missing (a pending record lost is a change never uploaded).
-		WithChecksumVerificationMode(options.OnTableAndBlockRead)
+		// missing (a pending record lost is a change never uploaded): every
+		// block is checked as it is read, and every table whole before
+		// badger opens it (checkTables, preflight.go). Not badger's own
+		// whole-table check at open as well: it reads the whole journal
+		// through badger's maps, which then stay resident in the daemon.
+		WithChecksumVerificationMode(options.OnBlockRead)
+	// Every level's tables as small as the base level's (badger doubles
+	// them per level by default): a compaction holds each table it builds
+	// in memory, twice its size, several at once.
+	o.TableSizeMultiplier = 1
+	return o
 }
 
 // zapBadgerLogger passes badger's warnings and errors to zap. badger's info

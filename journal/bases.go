@@ -69,7 +69,7 @@ func (j *Journal) Bases(prefix string, fn func(path string, b Base) error) error
 			}
 			under = prefixBase + prefix + "/"
 		}
-		return iterBases(txn, []byte(under), fn)
+		return iterBases(txn, []byte(under), j.trim, fn)
 	})
 	if err != nil {
 		return fmt.Errorf("list bases %q: %w", prefix, err)
@@ -77,13 +77,16 @@ func (j *Journal) Bases(prefix string, fn func(path string, b Base) error) error
 	return nil
 }
 
-func iterBases(txn *badger.Txn, prefix []byte, fn func(string, Base) error) error {
+func iterBases(txn *badger.Txn, prefix []byte, trim *mapTrimmer, fn func(string, Base) error) error {
 	opts := badger.DefaultIteratorOptions
 	opts.Prefix = prefix
 	opts.PrefetchSize = 64
 	it := txn.NewIterator(opts)
 	defer it.Close()
+	n := 0
 	for it.Rewind(); it.Valid(); it.Next() {
+		n++
+		trim.scanned(n)
 		item := it.Item()
 		path := pathFromBaseKey(item.Key())
 		var b Base

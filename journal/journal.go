@@ -55,6 +55,8 @@ type Journal struct {
 	synced   atomic.Uint64 // the watermark; written only under commitMu (and Open)
 	txns     atomic.Uint64 // record transactions committed, for benchmarks
 
+	walRotations atomic.Uint64 // times the write-ahead file was emptied while open (wal_rotate.go)
+
 	commitMu sync.Mutex // serialises Commit, SetBases and SetMeta
 
 	mu     sync.Mutex
@@ -65,6 +67,7 @@ type Journal struct {
 	quit          chan struct{}   // closed by Close: committer drains and exits
 	committerDone chan struct{}
 	gc            *gcTicker
+	trim          *mapTrimmer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -135,6 +138,7 @@ func Open(dir string, opt Options) (*Journal, error) {
 		j.space = newSpaceGuard(dir, j.log)
 		go j.committer()
 		j.gc = startGC(db, j.log, gcInterval)
+		j.trim = startTrim(dir)
 	}
 	j.log.Debug("journal open", zap.Uint64("last_seq", j.lastSeq.Load()),
 		zap.Uint64("synced_through", j.synced.Load()), zap.Bool("read_only", j.ro))
@@ -251,6 +255,9 @@ func (j *Journal) Close() error {
 		<-j.committerDone
 		if j.gc != nil {
 			j.gc.stop()
+		}
+		if j.trim != nil {
+			j.trim.close()
 		}
 		j.ops.Wait()
 		if err := j.db.Close(); err != nil {

@@ -34,7 +34,10 @@ func (j *Journal) Scan(all bool, fn func(Record) error) error {
 		if !all {
 			start = synced + 1
 		}
+		n := 0
 		for it.Seek(recordKey(start)); it.Valid(); it.Next() {
+			n++
+			j.trim.scanned(n)
 			r, err := readRecord(it.Item())
 			if err != nil {
 				return err

@@ -18,10 +18,13 @@ import (
 // implements as an empty stub, so a power loss can take records badger
 // acknowledged. Each group of records is first appended here and flushed with
 // os.File.Sync (FlushFileBuffers on Windows, fsync elsewhere); at Open, any
-// record the file holds beyond badger's last Seq is written into badger. The
-// file is emptied only after a clean Close, when badger's files are complete.
-// Every durable journal uses it (Options.WAL forces it for NoSync tests); it is
-// the single flush per group of records, badger's own sync being off.
+// record the file holds that badger lacks is written into badger. The file is
+// emptied after a clean Close, when badger's files are complete, and, where
+// badger's own sync reaches the disk, whenever it grows past walRotateBytes
+// and badger provably holds every record in it (wal_rotate.go), so that a
+// session's write-ahead file stays bounded however long it runs. Every durable
+// journal uses it (Options.WAL forces it for NoSync tests); it is the single
+// flush per group of records, badger's own sync being off.
 
 const walName = "roamfs-wal.log"
 
@@ -34,7 +37,15 @@ type wal struct {
 	f      *os.File
 	path   string
 	buf    []byte
-	noSync bool // tests and benchmarks only
+	noSync bool  // tests and benchmarks only
+	size   int64 // bytes in the file; the committer's alone after Open
+	// nextTry is the size at which the committer next tries to empty the
+	// file (wal_rotate.go).
+	nextTry int64
+	// pinned: a record since the file was last emptied was large enough for
+	// badger's value log, whose older files badger does not sync; the file
+	// then stays until Close.
+	pinned bool
 }
 
 func openWAL(dir string) (*wal, error) {
@@ -43,7 +54,12 @@ func openWAL(dir string) (*wal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open write-ahead file: %w", err)
 	}
-	return &wal{f: f, path: p}, nil
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open write-ahead file: %w", err)
+	}
+	return &wal{f: f, path: p, size: fi.Size(), nextTry: walRotateBytes}, nil
 }
 
 // append writes every record of the group and flushes them to the disk.
@@ -52,13 +68,18 @@ func (w *wal) append(group []*appendReq) error {
 	for _, r := range group {
 		for _, rec := range r.recs {
 			payload := encodeRecord(rec)
+			if len(payload) >= valueThreshold {
+				w.pinned = true
+			}
 			var hdr [8]byte
 			binary.BigEndian.PutUint32(hdr[:4], uint32(len(payload)))
 			binary.BigEndian.PutUint32(hdr[4:], crc32.Checksum(payload, walCRC))
 			w.buf = append(append(w.buf, hdr[:]...), payload...)
 		}
 	}
-	if _, err := w.f.Write(w.buf); err != nil {
+	n, err := w.f.Write(w.buf)
+	w.size += int64(n)
+	if err != nil {
 		return fmt.Errorf("write-ahead file: %w", err)
 	}
 	if w.noSync {
@@ -107,43 +128,49 @@ func (w *wal) reset() error {
 	if err := w.f.Truncate(0); err != nil {
 		return err
 	}
+	w.size = 0
 	return w.f.Sync()
 }
 
 func (w *wal) close() error { return w.f.Close() }
 
-// recoverWAL writes the records the write-ahead file has and badger lacks.
+// recoverWAL writes the records the write-ahead file has and badger lacks:
+// those beyond badger's last Seq, and any hole below it (a power loss can take
+// a memtable badger had not flushed while a later one survived). Presence is
+// judged against badger as it was opened, so when a Seq appears twice in the
+// file (a group whose badger write failed gave its numbers back, and the next
+// group reused them) the later frame, written last, wins. The file is read
+// as a stream; the writes go out in transactions of badger's size limit.
 func (j *Journal) recoverWAL() (int, error) {
 	last := j.lastSeq.Load()
-	var missing []Record
+	snap := j.db.NewTransaction(false)
+	defer snap.Discard()
+	w := chunkWriter{db: j.db}
+	defer w.discard()
+	n, newLast := 0, last
 	err := j.wal.replay(func(r Record) error {
-		if r.Seq > last {
-			missing = append(missing, r)
-		}
-		return nil
-	})
-	if err != nil || len(missing) == 0 {
-		return 0, err
-	}
-	err = j.db.Update(func(txn *badger.Txn) error {
-		for _, r := range missing {
-			if err := txn.Set(recordKey(r.Seq), encodeRecord(r)); err != nil {
-				return err
+		if r.Seq <= last {
+			_, err := snap.Get(recordKey(r.Seq))
+			if err == nil {
+				return nil
+			}
+			if !errors.Is(err, badger.ErrKeyNotFound) {
+				return fmt.Errorf("record %d: %w", r.Seq, err)
 			}
 		}
+		if err := w.set(badger.NewEntry(recordKey(r.Seq), encodeRecord(r))); err != nil {
+			return fmt.Errorf("record %d: %w", r.Seq, err)
+		}
+		n++
+		newLast = max(newLast, r.Seq)
 		return nil
 	})
-	if errors.Is(err, badger.ErrTxnTooBig) {
-		err = fmt.Errorf("write-ahead file holds too many records for one transaction: %w", err)
+	if err == nil {
+		err = w.commit()
 	}
 	if err != nil {
 		return 0, err
 	}
-	for _, r := range missing {
-		if r.Seq > last {
-			last = r.Seq
-		}
-	}
-	j.lastSeq.Store(last)
-	return len(missing), nil
+	j.lastSeq.Store(newLast)
+	return n, nil
 }

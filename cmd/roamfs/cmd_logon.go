@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -182,11 +181,7 @@ type readyMsg struct {
 // to the cache's log file and served through this platform's front end.
 // notify reports readiness (or the reason there is none) exactly once.
 func runSession(cfg logonConfig, notify func(error)) error {
-	// The daemon lives for a whole session beside the user's programs; a soft
-	// memory limit keeps badger's and the GC's headroom under 100 MB RSS.
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(64 << 20)
-	}
+	tuneGC()
 	fail := func(err error) error { notify(err); return err }
 	if err := cfg.Layout.Create(); err != nil {
 		return fail(err)
@@ -196,6 +191,7 @@ func runSession(cfg logonConfig, notify func(error)) error {
 		return fail(fmt.Errorf("open log: %w", err))
 	}
 	cfg.Log, cfg.Mount = log, mountProfile
+	startDebugServer(log)
 	return session.Run(context.Background(), cfg.Config, notify)
 }
 

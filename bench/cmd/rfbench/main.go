@@ -8,7 +8,9 @@
 //  2. metadata: create+write+close, stat, rename and unlink of many small files;
 //  3. logoff sync of a changed profile against rsync, for two profile sizes;
 //  4. first logon into an empty cache against rsync -a and cp -a;
-//  5. the journal's durable append rate, and the daemon's peak RSS.
+//  5. the journal's durable append rate, and the daemon's peak RSS;
+//  6. logoff after many journaled operations over a few paths, against the
+//     same paths changed once each (records.go).
 //
 // Every figure is the median of -runs runs (3 at least) with its min–max;
 // every comparison is a ratio taken within one run. The report is a markdown
@@ -45,6 +47,7 @@ type config struct {
 	randRuntime time.Duration
 	metaFiles   int
 	profiles    []int
+	recordOps   []int
 	changes     int
 	benchtime   string
 	seed        uint64
@@ -58,7 +61,7 @@ type config struct {
 	fio         string
 }
 
-var sections = []string{"data", "meta", "profile", "journal"}
+var sections = []string{"data", "meta", "profile", "records", "journal"}
 
 func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("rfbench", flag.ContinueOnError)
@@ -70,6 +73,7 @@ func parseFlags(args []string) (config, error) {
 	randSecs := fs.Float64("rand-secs", 0, "seconds per random-I/O measurement (default 2, quick 1)")
 	metaFiles := fs.Int("meta-files", 0, "small files in the metadata test (default 20000, quick 2000)")
 	profiles := fs.String("profiles", "", "profile sizes in files, comma-separated (default 10000,100000; quick 2000,10000)")
+	recordOps := fs.String("record-ops", "", "operations per session in the records section, comma-separated (default 100000,1000000; quick 5000,50000)")
 	fs.IntVar(&c.changes, "changes", 100, "files changed through the mount before each timed logoff")
 	fs.StringVar(&c.benchtime, "benchtime", "", "journal benchmark -benchtime (default 1s, quick 0.3s)")
 	fs.Uint64Var(&c.seed, "seed", 8, "seed of the generated profiles")
@@ -112,6 +116,17 @@ func parseFlags(args []string) (config, error) {
 		}
 		c.profiles = append(c.profiles, n)
 	}
+	ro := map[bool]string{false: "100000,1000000", true: "5000,50000"}[c.quick]
+	if *recordOps != "" {
+		ro = *recordOps
+	}
+	for _, s := range strings.Split(ro, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1000 {
+			return c, fmt.Errorf("-record-ops: %q is not an operation count of at least 1000", s)
+		}
+		c.recordOps = append(c.recordOps, n)
+	}
 	c.only = map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -133,6 +148,7 @@ func parseFlags(args []string) (config, error) {
 		return c, fmt.Errorf("-profile-fs %q: want loop or dir", c.profileFS)
 	}
 	slices.Sort(c.profiles)
+	slices.Sort(c.recordOps)
 	return c, nil
 }
 
@@ -312,11 +328,13 @@ type results struct {
 	Data     *dataResult
 	Meta     *metaResult
 	Profiles *profilesResult
+	Records  *recordsResult
 	Journal  *journalResult
 }
 
 func (r *results) failed() bool {
-	if r.Data != nil && r.Data.Err != "" || r.Meta != nil && r.Meta.Err != "" || r.Journal != nil && r.Journal.Err != "" {
+	if r.Data != nil && r.Data.Err != "" || r.Meta != nil && r.Meta.Err != "" || r.Journal != nil && r.Journal.Err != "" ||
+		r.Records != nil && r.Records.Err != "" {
 		return true
 	}
 	if r.Profiles != nil {
@@ -362,7 +380,7 @@ func (h *harness) runAll(ctx context.Context) (*results, error) {
 	res := &results{Mode: cfg.mode(), Runs: cfg.runs, Started: h.started, Machine: probeMachine(h.root, h.work, h.fio)}
 	res.Config = map[string]any{
 		"seq_bytes": cfg.seqBytes, "rand_bytes": cfg.randSize, "rand_seconds": cfg.randRuntime.Seconds(),
-		"meta_files": cfg.metaFiles, "profiles": cfg.profiles, "changes": cfg.changes, "seed": cfg.seed,
+		"meta_files": cfg.metaFiles, "profiles": cfg.profiles, "changes": cfg.changes, "seed": cfg.seed, "record_ops": cfg.recordOps,
 		"benchtime": cfg.benchtime, "work": h.work,
 	}
 	if cfg.runs < 3 {
@@ -376,6 +394,9 @@ func (h *harness) runAll(ctx context.Context) (*results, error) {
 	}
 	if cfg.wants("profile") && ctx.Err() == nil {
 		res.Profiles = h.benchProfiles(ctx)
+	}
+	if cfg.wants("records") && ctx.Err() == nil {
+		res.Records = h.benchRecords(ctx)
 	}
 	if cfg.wants("journal") && ctx.Err() == nil {
 		res.Journal = h.benchJournal(ctx)

@@ -151,8 +151,9 @@ func (h *harness) logon(ctx context.Context, server, cache, mnt string) (*mount,
 }
 
 type roamfsStatus struct {
-	PID    int  `json:"PID"`
-	Loaded bool `json:"Loaded"`
+	PID     int  `json:"PID"`
+	Loaded  bool `json:"Loaded"`
+	Pending int  `json:"PendingChanges"`
 }
 
 func (h *harness) status(ctx context.Context, cache string) (roamfsStatus, error) {
