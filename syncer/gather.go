@@ -17,6 +17,7 @@ import (
 type view struct {
 	steps     map[string]*Step
 	ambiguous map[string]bool // keys the server (or cache) spells twice
+	refused   map[string]bool // keys of server entries refused as profile data (guard_server_entry.go)
 	hasBase   map[string]bool // nil unless asked for: a logon does not need it
 }
 
@@ -33,7 +34,7 @@ func (v *view) get(k string) *Step {
 // left untouched on both sides.
 func (v *view) blocked(k string) bool {
 	for p := k; p != "." && p != ""; p = path.Dir(p) {
-		if v.ambiguous[p] {
+		if v.ambiguous[p] || v.refused[p] {
 			return true
 		}
 	}
@@ -43,7 +44,13 @@ func (v *view) blocked(k string) bool {
 // gather walks the server, the cache and the bases; withHasBase fills
 // v.hasBase too.
 func (s *Syncer) gather(ctx context.Context, withHasBase bool) (*view, error) {
-	v := &view{steps: map[string]*Step{}, ambiguous: map[string]bool{}}
+	v := &view{steps: map[string]*Step{}, ambiguous: map[string]bool{}, refused: map[string]bool{}}
+	// A server entry refused as profile data (a symlink out of the profile,
+	// a name Windows cannot hold) is left untouched on both sides: read as
+	// "absent on the server", the cache's own copy of it would be deleted
+	// as if another machine had deleted it.
+	s.onRefused = func(p string) { v.refused[s.key(p)] = true }
+	defer func() { s.onRefused = nil }()
 	if withHasBase {
 		v.hasBase = map[string]bool{}
 	}

@@ -234,6 +234,9 @@ func (s *Syncer) acceptServerEntry(i store.Info, logRefused bool) bool {
 		return false
 	}
 	if why := s.refuseServerEntry(i); why != "" {
+		if s.onRefused != nil {
+			s.onRefused(i.Path)
+		}
 		if !logRefused {
 			return false
 		}

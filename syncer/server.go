@@ -56,6 +56,9 @@ func (s *Syncer) walkServer(ctx context.Context, fn func(p string, v Version)) e
 			return nil
 		}
 		if why := s.refuseServerEntry(i); why != "" {
+			if s.onRefused != nil {
+				s.onRefused(i.Path)
+			}
 			s.log.Warn("server copy entry skipped: "+why, zap.Int("event_id", event.SkippedEntry), zap.String("path", i.Path))
 			if i.Kind == store.KindDir {
 				return fs.SkipDir

@@ -47,6 +47,8 @@ type Syncer struct {
 	lnames winname.Spellings // the cache's
 	ix     indexState        // the server's profile index (index*.go)
 	prog   progress          // the running sync's progress (progress.go)
+	// onRefused hears of each server entry the listing refuses (gather.go).
+	onRefused func(p string)
 
 	live    *liveRound // the write-back round under way, nil otherwise (live.go)
 	marks   unfetched  // placeholders not yet fetched (unfetched.go)
