@@ -56,7 +56,7 @@ func (n *Node) Create(ctx context.Context, name string, flags, mode uint32, out 
 		n.invalidateAfter(err, name)
 		return nil, nil, 0, errno(err)
 	}
-	ch := n.newChild(ctx, &st, out)
+	ch := n.newChild(ctx, name, &st, out)
 	cn := ch.Operations().(*Node)
 	if flags&syscall.O_EXCL != 0 {
 		// A file this call made has no file capabilities: the GETXATTR before

@@ -122,11 +122,18 @@ func owner(ctx context.Context) *overlay.Owner {
 	return nil
 }
 
-// newChild wraps a cache entry in an inode. Inode numbers are the cache's, so
-// hard links share one inode as they do on disk.
-func (n *Node) newChild(ctx context.Context, st *unix.Stat_t, out *fuse.EntryOut) *fs.Inode {
+// newChild wraps the cache entry name in an inode. Inode numbers are the
+// cache's, so hard links share one inode as they do on disk. go-fuse hands
+// out the inode it already has for the same number and generation, so the
+// generation must tell a file from an earlier one whose number the cache
+// filesystem reused: with numbers alone, the kernel's entry of a file the
+// daemon replaced behind the mount became the later file, and reads and
+// stats of one path served another (TestReusedInodeNumber). A filesystem
+// without file handles has only the numbers (generation 0).
+func (n *Node) newChild(ctx context.Context, name string, st *unix.Stat_t, out *fuse.EntryOut) *fs.Inode {
 	fillAttr(&out.Attr, st)
-	return n.NewInode(ctx, &Node{p: n.p, open: n.open}, fs.StableAttr{Mode: st.Mode & syscall.S_IFMT, Ino: st.Ino})
+	gen, _ := n.p.Generation(n.child(name))
+	return n.NewInode(ctx, &Node{p: n.p, open: n.open}, fs.StableAttr{Mode: st.Mode & syscall.S_IFMT, Ino: st.Ino, Gen: gen})
 }
 
 func (n *Node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
@@ -134,7 +141,7 @@ func (n *Node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs
 	if err != nil {
 		return nil, errno(err)
 	}
-	return n.newChild(ctx, &st, out), 0
+	return n.newChild(ctx, name, &st, out), 0
 }
 
 func (n *Node) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
@@ -210,7 +217,7 @@ func (n *Node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 		n.invalidateAfter(err, name)
 		return nil, errno(err)
 	}
-	return n.newChild(ctx, &st, out), 0
+	return n.newChild(ctx, name, &st, out), 0
 }
 
 func (n *Node) Mknod(ctx context.Context, name string, mode, dev uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
@@ -219,7 +226,7 @@ func (n *Node) Mknod(ctx context.Context, name string, mode, dev uint32, out *fu
 		n.invalidateAfter(err, name)
 		return nil, errno(err)
 	}
-	return n.newChild(ctx, &st, out), 0
+	return n.newChild(ctx, name, &st, out), 0
 }
 
 func (n *Node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
@@ -228,7 +235,7 @@ func (n *Node) Symlink(ctx context.Context, target, name string, out *fuse.Entry
 		n.invalidateAfter(err, name)
 		return nil, errno(err)
 	}
-	return n.newChild(ctx, &st, out), 0
+	return n.newChild(ctx, name, &st, out), 0
 }
 
 func (n *Node) Link(ctx context.Context, target fs.InodeEmbedder, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
@@ -237,7 +244,7 @@ func (n *Node) Link(ctx context.Context, target fs.InodeEmbedder, name string, o
 		n.invalidateAfter(err, name)
 		return nil, errno(err)
 	}
-	return n.newChild(ctx, &st, out), 0
+	return n.newChild(ctx, name, &st, out), 0
 }
 
 func (n *Node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
