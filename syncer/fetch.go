@@ -178,15 +178,22 @@ func (s *Syncer) fetchOne(ctx context.Context, k string, opened bool) error {
 
 // stage writes r to a new file in StageDir with v's owner, mode and mtime.
 func (s *Syncer) stage(r io.Reader, v Version) (string, error) {
+	return s.stageWith("fetch-*", v, func(f *os.File) error { _, err := io.Copy(f, r); return err })
+}
+
+// stageWith makes a new file in StageDir (the profile folder in tests: the
+// session always stages outside), fills it, and gives it v's owner, mode and
+// mtime; the caller renames it into place.
+func (s *Syncer) stageWith(pattern string, v Version, fill func(*os.File) error) (string, error) {
 	dir := s.cfg.StageDir
 	if dir == "" {
-		dir = s.cfg.ProfileDir // tests only: the session always stages outside
+		dir = s.cfg.ProfileDir
 	}
-	f, err := os.CreateTemp(dir, store.TempPrefix+"fetch-*")
+	f, err := os.CreateTemp(dir, store.TempPrefix+pattern)
 	if err != nil {
 		return "", err
 	}
-	_, err = io.Copy(f, r)
+	err = fill(f)
 	if err == nil && s.cfg.Owner != nil {
 		err = f.Chown(s.cfg.Owner.UID, s.cfg.Owner.GID)
 	}

@@ -10,9 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"roamfs/internal/entry"
 	"roamfs/journal"
-	"roamfs/store"
 )
 
 // The pull of a live round: what other machines wrote back is merged into
@@ -467,30 +465,5 @@ func (s *Syncer) stageDownload(ctx context.Context, p string) (string, Version, 
 
 // stageSparse writes a placeholder of v into StageDir.
 func (s *Syncer) stageSparse(v Version) (string, error) {
-	dir := s.cfg.StageDir
-	if dir == "" {
-		dir = s.cfg.ProfileDir
-	}
-	f, err := os.CreateTemp(dir, store.TempPrefix+"pull-*")
-	if err != nil {
-		return "", err
-	}
-	err = f.Truncate(v.Size)
-	if err == nil && s.cfg.Owner != nil {
-		err = f.Chown(s.cfg.Owner.UID, s.cfg.Owner.GID)
-	}
-	if err == nil {
-		err = f.Chmod(entry.FromPOSIX(v.Mode))
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chtimes(f.Name(), v.MTime, v.MTime)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
+	return s.stageWith("pull-*", v, func(f *os.File) error { return f.Truncate(v.Size) })
 }

@@ -69,8 +69,12 @@ func (l *local) stat(rel string) (Version, error) {
 }
 
 // lstat is stat for a path whose folders are known not to be symlinks.
-func (l *local) lstat(rel string) (Version, error) {
-	fi, err := l.root.Lstat(name(rel))
+func (l *local) lstat(rel string) (Version, error) { return lstatIn(l.root, name(rel)) }
+
+// lstatIn describes name, relative to root, without following a final
+// symlink; absent (or below a file) is KindNone.
+func lstatIn(root *os.Root, name string) (Version, error) {
+	fi, err := root.Lstat(name)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return Version{}, nil
 	}
@@ -79,7 +83,7 @@ func (l *local) lstat(rel string) (Version, error) {
 	}
 	var target string
 	if fi.Mode()&fs.ModeSymlink != 0 {
-		if target, err = l.root.Readlink(rel); err != nil {
+		if target, err = root.Readlink(name); err != nil {
 			return Version{}, err
 		}
 	}

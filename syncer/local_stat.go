@@ -51,21 +51,7 @@ func (c *statCache) stat(rel string) (Version, error) {
 	if err != nil || dir.root == nil {
 		return Version{}, err
 	}
-	base := path.Base(rel)
-	fi, err := dir.root.Lstat(base)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-		return Version{}, nil
-	}
-	if err != nil {
-		return Version{}, err
-	}
-	var target string
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		if target, err = dir.root.Readlink(base); err != nil {
-			return Version{}, err
-		}
-	}
-	return fromInfo(fi, target), nil
+	return lstatIn(dir.root, path.Base(rel))
 }
 
 // folder opens the cache folder rel through its parent, once. The caller
