@@ -4,7 +4,7 @@ BIN     := bin/roamfs
 PKGS    := ./journal/ ./policy/ ./store/... ./syncer/ ./overlay/ ./fs/... ./cachedir/ ./cmd/... ./service/ ./login/ ./winevent/... ./internal/... ./event/ ./session/
 SHARED  ?= ../shared
 
-.PHONY: install build test unit cgofuse cgofuse-portable windows e2e contract demo bench bench-quick bench-micro stress lint fuzz fuzz-short clean
+.PHONY: install build test unit cgofuse cgofuse-portable windows e2e contract demo bench bench-quick bench-micro bench-scale stress lint fuzz fuzz-short clean
 
 # The version `roamfs version` reports: the nearest tag, else the commit.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
@@ -38,6 +38,15 @@ bench:
 
 bench-quick:
 	bash scripts/bench.sh -quick
+
+# The morning logon storm of issue 17 (not root; about 5 minutes): 100 users
+# (200-file profiles) and 1,000 users (20-file profiles) each log on, change 5
+# files and log off, 10 logons a second, against one private versitygw and
+# one directory store, through the syncer API (no FUSE mounts); p50/p99 logon
+# and logoff, store calls per session and per second, errors.
+bench-scale:
+	@mkdir -p bench/results
+	$(GO) run ./bench/cmd/rfstorm -out bench/results/$$(date +%Y%m%d-%H%M%S)-storm.md $(STORM_FLAGS)
 
 # The reliability run of issue 12 (root; about 10 minutes; not part of
 # `make test`): stress-ng's filesystem stressors with --verify and the

@@ -49,6 +49,7 @@ type config struct {
 	profiles    []int
 	recordOps   []int
 	changes     int
+	smbFiles    int
 	benchtime   string
 	seed        uint64
 	only        map[string]bool
@@ -61,7 +62,7 @@ type config struct {
 	fio         string
 }
 
-var sections = []string{"data", "meta", "profile", "records", "journal"}
+var sections = []string{"data", "meta", "profile", "records", "journal", "smb"}
 
 func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("rfbench", flag.ContinueOnError)
@@ -75,6 +76,7 @@ func parseFlags(args []string) (config, error) {
 	profiles := fs.String("profiles", "", "profile sizes in files, comma-separated (default 10000,100000; quick 2000,10000)")
 	recordOps := fs.String("record-ops", "", "operations per session in the records section, comma-separated (default 100000,1000000; quick 5000,50000)")
 	fs.IntVar(&c.changes, "changes", 100, "files changed through the mount before each timed logoff")
+	fs.IntVar(&c.smbFiles, "smb-files", 10000, "files in the profile of the smb section")
 	fs.StringVar(&c.benchtime, "benchtime", "", "journal benchmark -benchtime (default 1s, quick 0.3s)")
 	fs.Uint64Var(&c.seed, "seed", 8, "seed of the generated profiles")
 	only := fs.String("only", "", "run only these sections, comma-separated: "+strings.Join(sections, ","))
@@ -177,6 +179,15 @@ type harness struct {
 
 	cleanMu sync.Mutex
 	cleaned bool
+	stops   []func() // servers a section started (smbd), stopped after the mounts
+}
+
+// onCleanup registers a server's stop function: cleanup runs it after the
+// mounts are down, also on a signal.
+func (h *harness) onCleanup(stop func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.stops = append(h.stops, stop)
 }
 
 func (h *harness) logf(format string, args ...any) {
@@ -223,6 +234,12 @@ func (h *harness) cleanup() {
 	}
 	h.cleaned = true
 	h.cleanupMounts()
+	h.mu.Lock()
+	stops := h.stops
+	h.mu.Unlock()
+	for i := len(stops) - 1; i >= 0; i-- {
+		stops[i]()
+	}
 	if left := mountsUnder(h.work); len(left) > 0 {
 		h.logf("cleanup: STILL MOUNTED: %v (work directory %s kept)", left, h.work)
 		return
@@ -330,11 +347,12 @@ type results struct {
 	Profiles *profilesResult
 	Records  *recordsResult
 	Journal  *journalResult
+	SMB      *smbResult
 }
 
 func (r *results) failed() bool {
 	if r.Data != nil && r.Data.Err != "" || r.Meta != nil && r.Meta.Err != "" || r.Journal != nil && r.Journal.Err != "" ||
-		r.Records != nil && r.Records.Err != "" {
+		r.Records != nil && r.Records.Err != "" || r.SMB != nil && r.SMB.Err != "" {
 		return true
 	}
 	if r.Profiles != nil {
@@ -381,6 +399,7 @@ func (h *harness) runAll(ctx context.Context) (*results, error) {
 	res.Config = map[string]any{
 		"seq_bytes": cfg.seqBytes, "rand_bytes": cfg.randSize, "rand_seconds": cfg.randRuntime.Seconds(),
 		"meta_files": cfg.metaFiles, "profiles": cfg.profiles, "changes": cfg.changes, "seed": cfg.seed, "record_ops": cfg.recordOps,
+		"smb_files": cfg.smbFiles,
 		"benchtime": cfg.benchtime, "work": h.work,
 	}
 	if cfg.runs < 3 {
@@ -400,6 +419,9 @@ func (h *harness) runAll(ctx context.Context) (*results, error) {
 	}
 	if cfg.wants("journal") && ctx.Err() == nil {
 		res.Journal = h.benchJournal(ctx)
+	}
+	if cfg.wants("smb") && ctx.Err() == nil {
+		res.SMB = h.benchSMB(ctx)
 	}
 	res.Machine.LoadAfter = loadAvg()
 	res.Seconds = time.Since(h.started).Seconds()

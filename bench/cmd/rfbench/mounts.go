@@ -124,14 +124,16 @@ func (h *harness) stopLoopback(m *mount) error {
 }
 
 // logon runs `roamfs logon` and returns the mount with its daemon's PID (from
-// `roamfs status --json`) and how long the command took.
-func (h *harness) logon(ctx context.Context, server, cache, mnt string) (*mount, time.Duration, error) {
+// `roamfs status --json`) and how long the command took. extra goes on the
+// command line before the mount point (--credentials, --policy).
+func (h *harness) logon(ctx context.Context, server, cache, mnt string, extra ...string) (*mount, time.Duration, error) {
 	if err := os.MkdirAll(mnt, 0o755); err != nil {
 		return nil, 0, err
 	}
 	m := &mount{kind: kindRoamfs, dir: mnt, cache: cache}
 	h.register(m)
-	cmd := exec.CommandContext(ctx, h.bin.roamfs, "logon", "--server", server, "--cache", cache, mnt)
+	args := append(append([]string{"logon", "--server", server, "--cache", cache}, extra...), mnt)
+	cmd := exec.CommandContext(ctx, h.bin.roamfs, args...)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()

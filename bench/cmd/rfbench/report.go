@@ -18,6 +18,8 @@ const (
 	targetLogonSpeed  = 1.0  // roamfs first logon no slower than rsync
 	targetRSS         = 100e6
 	targetRecords     = 2.0 // logoff after the most operations ≤ 2× the logoff after the fewest (10× fewer)
+	targetSMBLogon    = 1.0 // issue 16: roamfs first logon through SMB ≤ 1.0× smbclient's recursive get
+	targetSMBLogoff   = 10  // issue 16: smbclient's full recursive put ≥ 10× roamfs logoff
 )
 
 // report collects the markdown and the verdicts as it goes.
@@ -82,6 +84,9 @@ func renderReport(res *results) string {
 	}
 	if res.Records != nil {
 		r.records(res.Records)
+	}
+	if res.SMB != nil {
+		r.smb(res.SMB)
 	}
 	r.f("\n**%d PASS, %d MISS**\n", r.pass, r.miss)
 	if len(r.whys) > 0 {
