@@ -83,6 +83,12 @@ func renderReport(res *results) string {
 	if res.Records != nil {
 		r.records(res.Records)
 	}
+	if res.Streamed != nil {
+		r.streamed(res.Streamed)
+	}
+	if res.Rounds != nil {
+		r.writeback(res.Rounds)
+	}
 	r.f("\n**%d PASS, %d MISS**\n", r.pass, r.miss)
 	if len(r.whys) > 0 {
 		r.f("\nWhy the misses:\n")
