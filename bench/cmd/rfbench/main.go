@@ -10,7 +10,11 @@
 //  4. first logon into an empty cache against rsync -a and cp -a;
 //  5. the journal's durable append rate, and the daemon's peak RSS;
 //  6. logoff after many journaled operations over a few paths, against the
-//     same paths changed once each (records.go).
+//     same paths changed once each (records.go);
+//  7. streamed logon: ready, first byte and background fill against cp -a
+//     and rsync -a (streamed.go);
+//  8. write-back rounds of a running session, idle and with changes, and the
+//     mount's latency during one (writeback.go).
 //
 // Every figure is the median of -runs runs (3 at least) with its min–max;
 // every comparison is a ratio taken within one run. The report is a markdown
@@ -62,7 +66,7 @@ type config struct {
 	fio         string
 }
 
-var sections = []string{"data", "meta", "profile", "records", "journal", "smb"}
+var sections = []string{"data", "meta", "profile", "records", "journal", "smb", "streamed", "writeback"}
 
 func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("rfbench", flag.ContinueOnError)
@@ -348,11 +352,14 @@ type results struct {
 	Records  *recordsResult
 	Journal  *journalResult
 	SMB      *smbResult
+	Streamed *streamedResult  // issue 13 (streamed.go)
+	Rounds   *writebackResult // issue 14 (writeback.go)
 }
 
 func (r *results) failed() bool {
 	if r.Data != nil && r.Data.Err != "" || r.Meta != nil && r.Meta.Err != "" || r.Journal != nil && r.Journal.Err != "" ||
-		r.Records != nil && r.Records.Err != "" || r.SMB != nil && r.SMB.Err != "" {
+		r.Records != nil && r.Records.Err != "" || r.SMB != nil && r.SMB.Err != "" ||
+		r.Streamed != nil && r.Streamed.failed() || r.Rounds != nil && r.Rounds.failed() {
 		return true
 	}
 	if r.Profiles != nil {
@@ -422,6 +429,12 @@ func (h *harness) runAll(ctx context.Context) (*results, error) {
 	}
 	if cfg.wants("smb") && ctx.Err() == nil {
 		res.SMB = h.benchSMB(ctx)
+	}
+	if cfg.wants("streamed") && ctx.Err() == nil {
+		res.Streamed = h.benchStreamed(ctx)
+	}
+	if cfg.wants("writeback") && ctx.Err() == nil {
+		res.Rounds = h.benchWriteback(ctx)
 	}
 	res.Machine.LoadAfter = loadAvg()
 	res.Seconds = time.Since(h.started).Seconds()

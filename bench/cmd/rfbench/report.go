@@ -88,6 +88,12 @@ func renderReport(res *results) string {
 	if res.SMB != nil {
 		r.smb(res.SMB)
 	}
+	if res.Streamed != nil {
+		r.streamed(res.Streamed)
+	}
+	if res.Rounds != nil {
+		r.writeback(res.Rounds)
+	}
 	r.f("\n**%d PASS, %d MISS**\n", r.pass, r.miss)
 	if len(r.whys) > 0 {
 		r.f("\nWhy the misses:\n")
