@@ -94,7 +94,11 @@ func (s *Session) controlMux() *http.ServeMux {
 		json.NewEncoder(w).Encode(res)
 	})))
 	mux.HandleFunc("POST "+pathLogoff, s.whenMounted(func(w http.ResponseWriter, r *http.Request) {
-		if refused := s.precheck(r.Context(), r.URL.Query().Get("allow_mass_delete") == "1"); refused != nil {
+		// Not the request's context: a `roamfs logoff` interrupted by Ctrl-C
+		// closes its connection, and the logoff it asked for goes on (the
+		// CLI says so); the checks must not be cancelled half way.
+		ctx := context.WithoutCancel(r.Context())
+		if refused := s.precheck(ctx, r.URL.Query().Get("allow_mass_delete") == "1"); refused != nil {
 			json.NewEncoder(w).Encode(refused)
 			return
 		}

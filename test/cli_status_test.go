@@ -156,7 +156,11 @@ func TestLogoffInterrupted(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(150 * time.Millisecond)
+	// Interrupt once the logoff is under way (the mount is gone: the sync
+	// runs), not before the CLI has even asked for it.
+	for deadline := time.Now().Add(time.Minute); isMounted(m.mnt) && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	cmd.Process.Signal(os.Interrupt)
 	err := cmd.Wait()
 	code := cmd.ProcessState.ExitCode()
