@@ -121,7 +121,7 @@ func (c engineConfig) openServer() (store.Store, error) {
 	case err != nil && cached:
 		return store.Unavailable{Path: c.server, Err: err}, nil // logon goes on with the cache
 	case err != nil && c.logon:
-		return nil, fmt.Errorf("%w; there is no cached copy of this profile to log on with", err)
+		return nil, fmt.Errorf("the server side: %w; there is no cached copy of this profile to log on with: check that the share or bucket is reachable and the path is right, then log on again", err)
 	case err != nil:
 		return nil, err
 	}
@@ -214,7 +214,7 @@ func ExplainLocked(l cachedir.Layout, err error) error {
 		return err
 	}
 	st, _ := l.ReadStatus()
-	return fmt.Errorf("cache %s is in use by a running session (pid %d, mounted at %s): log that session off first: %w",
+	return fmt.Errorf("the cache: %s is in use by a running session (pid %d, mounted at %s): log that session off first: %w",
 		l.Dir, st.PID, st.LocalPath, err)
 }
 

@@ -34,7 +34,7 @@ func (s *Session) Logon(ctx context.Context) error {
 	roaming := true
 	if logonErr != nil {
 		if !cachedProfile(cfg.Layout) {
-			return fmt.Errorf("logon merge: %w", logonErr)
+			return fmt.Errorf("the server side: logon merge: %w; nothing was mounted and the cache is as it was: fix the server copy (or its share) and log on again", logonErr)
 		}
 		// Windows logs on with the locally cached profile (event 1521); so do
 		// we, and the journal still records everything for the next sync.
@@ -92,7 +92,7 @@ func (s *Session) mount() error {
 	s.sy.OnFetched(s.fetched)
 	m, err := s.cfg.Mount(s.cfg.Mountpoint, s.prof, s.cfg.Layout, s.cfg.Debug)
 	if err != nil {
-		return err
+		return fmt.Errorf("the mount point: %w; the cache and the server copy are fine: check that %s is an empty folder nothing else mounts on, then log on again", err, s.cfg.Mountpoint)
 	}
 	s.mu.Lock()
 	s.mnt = m

@@ -142,6 +142,8 @@ func TestLogIsJSONWithEventIDs(t *testing.T) {
 	m2.cache = m.cache + "-2"
 	if r, _ := roamfs("logon", "--server", m2.server, "--cache", m2.cache, m2.mnt); r.code == 0 {
 		t.Fatal("logon without a server copy or a cache succeeded")
+	} else if !strings.Contains(r.stderr, "the server side") || !strings.Contains(r.stderr, "log on again") {
+		t.Errorf("the failed logon does not say which side is at fault and what to do: %q", r.stderr)
 	}
 	failed := false
 	if data, err := os.ReadFile(filepath.Join(m2.cache, "state", "roamfs.log")); err == nil {
