@@ -94,6 +94,9 @@ func (c *Controller) bringHives(ctx context.Context, prof Profile, pol *policy.P
 		return fmt.Errorf("is the hive of %s loaded: %w", prof.User.Account(), err)
 	}
 	st, err := c.prep.Open(ctx, prof.Server)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // a new roaming profile: the session's logon makes the server folder
+	}
 	if err != nil {
 		return fmt.Errorf("open the server copy %s for the hive: %w", prof.Server, err)
 	}

@@ -133,7 +133,10 @@ func (c *Controller) prepareProfile(ctx context.Context, m *mount, prof Profile)
 		return fmt.Errorf("profile folder %s: %w", prof.Home, err)
 	}
 	if err := c.bringHives(ctx, prof, pol); err != nil {
-		return err
+		// The server away: the session logs on with its cache, and
+		// Windows with the hive the folder has.
+		c.log.Error("prepare: the hive was not brought in; Windows loads the one in the profile folder",
+			zap.Int("event_id", event.PrepareFailed), zap.String("user", prof.User.Account()), zap.Error(err))
 	}
 	if !c.run.Mounted(prof) {
 		if err := freeMountPoint(prof.MountPoint); err != nil {

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"roamfs/event"
+	"roamfs/internal/winpipe"
 	"roamfs/internal/wintest"
 	"roamfs/policy"
 	"roamfs/store"
@@ -525,5 +526,75 @@ func TestPrepareAtSessionLogon(t *testing.T) {
 	}
 	if _, ok, _ := e.home_.Junction(filepath.Join(e.home, "Documents")); !ok {
 		t.Errorf("no junctions at the session's logon")
+	}
+}
+
+// At service start the hive of a user known here is brought in (no mount);
+// a user whose hive is loaded is left alone.
+func TestPrepareKnown(t *testing.T) {
+	e := newPrepEnv(t)
+	writeFile(t, filepath.Join(e.home, "NTUSER.DAT"), "old hive", tOld)
+	if err := e.ctl.PrepareKnown(context.Background(), []User{alice, {Name: "bob", SID: "S-1-5-21-1-2-3-1002"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(e.home, "NTUSER.DAT")); got != "server hive" {
+		t.Errorf("hive %q", got)
+	}
+	if got := e.steps.list(); !slices.Equal(got, []string{"hive"}) {
+		t.Errorf("steps %q, want the hive alone", got)
+	}
+	e.home_.loaded = 1
+	writeFile(t, filepath.Join(e.home, "NTUSER.DAT"), "loaded hive", tOld)
+	if err := e.ctl.PrepareKnown(context.Background(), []User{alice}); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(e.home, "NTUSER.DAT")); got != "loaded hive" {
+		t.Errorf("a loaded hive was replaced: %q", got)
+	}
+}
+
+func TestRequestUser(t *testing.T) {
+	lookup := func(domain, name string) (User, error) {
+		if name == "alice@corp.example" || domain == "CORP" && name == "alice" {
+			return alice, nil
+		}
+		return User{}, errors.New("no such account")
+	}
+	for _, tc := range []struct {
+		req  winpipe.Request
+		want User
+		ok   bool
+	}{
+		{winpipe.Request{Domain: "CORP", User: "alice", SID: alice.SID}, alice, true},
+		{winpipe.Request{Domain: "CORP", User: "alice"}, alice, true},
+		{winpipe.Request{User: "alice@corp.example"}, alice, true},
+		{winpipe.Request{Domain: "CORP", User: "mallory"}, User{}, false},
+	} {
+		got, err := RequestUser(tc.req, lookup)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("RequestUser(%+v) = %+v, %v", tc.req, got, err)
+		}
+	}
+}
+
+// A server copy that is away does not stop the preparation: the session
+// logs on with its cache, Windows with the hive the folder holds.
+func TestPrepareServerAway(t *testing.T) {
+	e := newPrepEnv(t)
+	e.ctl.prep.Open = func(context.Context, string) (store.Store, error) { return nil, errors.New("network name gone") }
+	if err := e.ctl.Prepare(context.Background(), alice); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(e.events(), event.PrepareFailed) || !slices.Contains(e.steps.list(), "mount") {
+		t.Errorf("events %v, steps %q", e.events(), e.steps.list())
+	}
+	// A new profile: no server folder yet, nothing to report.
+	e2 := newPrepEnv(t)
+	if err := os.Rename(e2.server, e2.server+".not"); err != nil {
+		t.Fatal(err)
+	}
+	e2.run.server = e2.server + ".not"
+	if err := e2.ctl.Prepare(context.Background(), alice); err != nil || slices.Contains(e2.events(), event.PrepareFailed) {
+		t.Errorf("Prepare of a new profile: %v, events %v", err, e2.events())
 	}
 }
