@@ -133,11 +133,12 @@ func (r *volRunner) Logon(_ context.Context, p Profile) error {
 }
 
 func (r *volRunner) Logoff(_ context.Context, p Profile) error {
-	r.steps.add("logoff")
 	r.mu.Lock()
 	delete(r.mounted, p.MountPoint)
 	r.mu.Unlock()
-	return wintest.RemoveTree(p.MountPoint)
+	err := wintest.RemoveTree(p.MountPoint)
+	r.steps.add("logoff") // last: a test waiting for it may end and clean up
+	return err
 }
 
 func (r *volRunner) Mounted(p Profile) bool {
