@@ -63,6 +63,16 @@ const (
 	WriteBackHeld       = 1624 // roamfs: write-back rounds are held: they would delete too much of the server
 	WriteBackBusy       = 1625 // roamfs: files open for writing were left to the next round
 	PulledChanges       = 1626 // roamfs: changes written back by other machines were merged into the live profile
+
+	// The Windows service's preparation of a profile before Windows loads
+	// it (issue 19, DESIGN.md "Windows logon").
+	HivePrepared     = 1630 // roamfs: the hive was brought from the server copy into the local profile folder
+	HiveLoadedFirst  = 1631 // roamfs: prepared after Windows loaded the hive: a hive changed elsewhere is merged at logoff
+	FolderMovedAside = 1632 // roamfs: a local folder in a junction's place was renamed and kept
+	PrepareFailed    = 1633 // roamfs: the profile could not be prepared; Windows goes on with the local folder
+	HiveUploaded     = 1634 // roamfs: the hive of the local profile folder was uploaded (newer hive wins)
+	HiveStillLoaded  = 1635 // roamfs: the hive was still loaded after the session ended: not uploaded yet
+	JunctionFailed   = 1636 // roamfs: a roaming folder's junction could not be placed; that folder stays local
 )
 
 // Event is one row of the table.
@@ -139,4 +149,11 @@ var All = []Event{
 	{WriteBackBusy, "Live profile: files open for writing were left to the next write-back round.", Info},
 	{PulledChanges, "Live profile: changes other machines wrote back were merged into the mounted profile.", Info},
 	{ServerDrift, "The server copy was changed by something other than roamfs since its profile index was written: the differences are merged, and the next logoff rewrites the index.", Warn},
+	{HivePrepared, "The registry hive was brought from the server copy into the local profile folder before Windows loaded it (the newer hive wins).", Info},
+	{HiveLoadedFirst, "The profile was prepared after Windows had loaded the registry hive (the network provider is not installed, or MPR notifications are disabled): a hive changed on another machine since is merged only at logoff, where the newer hive wins.", Warn},
+	{FolderMovedAside, "A local folder with files was in the place of a roaming folder's junction: it was renamed NAME.roamfs-local-TIME and kept; move its files into the roaming folder.", Warn},
+	{PrepareFailed, "The roaming profile could not be prepared before the logon; Windows goes on with the local profile folder.", Error},
+	{HiveUploaded, "The registry hive of the local profile folder was uploaded to the server copy (the newer hive wins).", Info},
+	{HiveStillLoaded, "The registry hive was still loaded after the session had ended: it was not uploaded now; the next preparation of the profile uploads it if it is the newer one.", Warn},
+	{JunctionFailed, "A roaming folder's junction into the roamfs volume could not be placed: that folder stays local for this session.", Error},
 }

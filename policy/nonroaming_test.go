@@ -162,3 +162,24 @@ func TestNonroamingConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestNonroamingBelow(t *testing.T) {
+	p := Default()
+	p.ExcludeProfileDirs = `Music\Old; Downloads`
+	for rel, want := range map[string]bool{
+		"":                true, // the profile root holds AppData/Local
+		"AppData":         true,
+		"appdata":         true, // names compare as Windows compares them
+		"AppData/Roaming": false,
+		"AppData/Local":   false, // nonroaming itself, nothing more below
+		"Music":           true,
+		"music/Old":       false,
+		"Documents":       false,
+		"Downloads":       false,
+		"Desktop":         false,
+	} {
+		if got := p.NonroamingBelow(rel); got != want {
+			t.Errorf("NonroamingBelow(%q) = %v, want %v", rel, got, want)
+		}
+	}
+}

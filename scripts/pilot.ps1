@@ -51,6 +51,17 @@ $start = Get-Date
 # 2. Logon
 Wait-Operator "Log $User on (console or Remote Desktop) and leave the session open"
 Check "the volume is mounted at $mnt" { Test-Path "$mnt\Documents" }
+$loadedFrom = (Get-ItemProperty "HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList\$sid").ProfileImagePath
+Check "Windows loaded the profile from the folder roamfs prepared ($profileDir; ProfileList says $loadedFrom)" {
+    [Environment]::ExpandEnvironmentVariables($loadedFrom) -eq $profileDir
+}
+Check 'the profile was prepared before it loaded (no event 1631: the network provider asked)' {
+    @(Get-WinEvent -FilterHashtable @{ LogName = 'Application'; ProviderName = 'roamfs'; Id = 1631; StartTime = $start } -ErrorAction SilentlyContinue).Count -eq 0
+}
+Check 'no junction failed (event 1636)' {
+    @(Get-WinEvent -FilterHashtable @{ LogName = 'Application'; ProviderName = 'roamfs'; Id = 1636; StartTime = $start } -ErrorAction SilentlyContinue).Count -eq 0
+}
+Get-ChildItem $profileDir -Force -Filter '*.roamfs-local-*' | ForEach-Object { Write-Host "note: a local folder was kept aside: $($_.FullName)" }
 foreach ($f in $roaming) {
     Check "$profileDir\$f is a junction into the volume" {
         $i = Get-Item "$profileDir\$f" -Force
@@ -68,6 +79,11 @@ Wait-Operator "In the session, save a file named $marker in Documents"
 Wait-Operator "Log $User off and wait until the session has gone"
 Check "$marker reached the server" { Test-Path "$Server\Documents\$marker" }
 Check 'the volume is unmounted' { -not (Test-Path "$mnt\Documents") }
+Check 'the hive went to the server at logoff' { (Get-Item "$Server\NTUSER.DAT" -Force).LastWriteTime -gt $start }
+Check 'the hive on the server and in the profile folder are the same' {
+    (Get-Item "$Server\NTUSER.DAT" -Force).Length -eq (Get-Item "$profileDir\NTUSER.DAT" -Force).Length
+}
+Check 'the junctions stay between sessions' { (Get-Item "$profileDir\Documents" -Force).LinkType -eq 'Junction' }
 
 # 4. An edit on a second machine
 Wait-Operator "On a second machine with roamfs, log $User on, append a line to Documents\$marker, log off"

@@ -39,9 +39,10 @@ type Event struct {
 // Controller keeps one mount per user with a roaming profile, counted by the
 // sessions that use it.
 type Controller struct {
-	loc Locator
-	run Runner
-	log *zap.Logger
+	loc  Locator
+	run  Runner
+	log  *zap.Logger
+	prep *Preparer // the Windows layout; nil mounts over the profile folder
 
 	mu      sync.Mutex
 	active  map[string]*mount // by SID (or account when there is no SID); kept after logoff
@@ -111,6 +112,7 @@ func (c *Controller) logon(ctx context.Context, ev Event) error {
 	if m.prof.MountPoint != "" {
 		c.log.Info("another session of a mounted profile", zap.Uint32("session", ev.Session),
 			zap.String("user", ev.User.Account()), zap.String("mountpoint", m.prof.MountPoint))
+		c.recheckJunctions(m)
 		return nil
 	}
 	prof, err := c.loc.Locate(ev.User)
@@ -127,7 +129,11 @@ func (c *Controller) logon(ctx context.Context, ev Event) error {
 			zap.String("user", ev.User.Account()), zap.String("mountpoint", prof.MountPoint))
 		return nil
 	}
-	if err == nil {
+	if err == nil && c.prep != nil && prof.Home != "" {
+		// No network provider asked before the profile loaded: prepared
+		// now, the hive aside (bringHives says why).
+		err = c.prepareProfile(ctx, m, prof)
+	} else if err == nil {
 		c.log.Info("logon: mounting the roaming profile", zap.Uint32("session", ev.Session), zap.String("user", ev.User.Account()),
 			zap.String("server", prof.Server), zap.String("mountpoint", prof.MountPoint))
 		err = c.run.Logon(ctx, prof)
@@ -200,6 +206,16 @@ func (c *Controller) syncOff(ctx context.Context, m *mount, force bool) error {
 			zap.String("user", p.User.Account()), zap.String("cache", p.Cache))
 		return nil
 	}
+	var hiveErr error
+	if c.prep != nil && p.Home != "" {
+		// The hive lives in the profile folder, outside the volume: it goes
+		// up once Windows has unloaded it, then the volume is synced.
+		if hiveErr = c.sendHives(ctx, p, !force); hiveErr != nil {
+			c.log.Error("logoff: the hive was not uploaded; the next preparation uploads it if it is the newer",
+				zap.Int("event_id", event.UploadFailed), zap.String("user", p.User.Account()), zap.Error(hiveErr))
+			hiveErr = fmt.Errorf("logoff of %s: hive: %w", p.User.Account(), hiveErr)
+		}
+	}
 	if err := c.run.Logoff(ctx, p); err != nil {
 		// The journal keeps every change; `roamfs sync --cache` finishes it.
 		c.log.Error("logoff: the roaming profile was not completely updated", zap.Int("event_id", event.UploadFailed),
@@ -207,6 +223,9 @@ func (c *Controller) syncOff(ctx context.Context, m *mount, force bool) error {
 		return fmt.Errorf("logoff of %s: %w", p.User.Account(), err)
 	}
 	m.prof = Profile{}
+	if hiveErr != nil {
+		return hiveErr
+	}
 	c.log.Info("logoff: the server copy holds every change", zap.String("user", p.User.Account()))
 	return nil
 }

@@ -28,6 +28,10 @@ type Profile struct {
 	Server     string // the roaming copy (a share path)
 	Cache      string // this machine's cache of it
 	MountPoint string // where the user's programs expect the profile
+	// Home is the NTFS profile folder (C:\Users\NAME) in the Windows layout,
+	// where the volume is mounted elsewhere (MountPoint) and Home holds the
+	// hive and junctions into it; "" mounts over the profile folder itself.
+	Home       string
 	PolicyFile string // "" = the Group Policy registry values
 }
 

@@ -24,6 +24,11 @@ type WindowsLocator struct {
 	Policy    func(u User) (*policy.Policy, error) // the Group Policy values that apply to u
 	CacheRoot string                               // e.g. C:\ProgramData\roamfs\cache
 	UsersDir  string                               // e.g. C:\Users: where a first profile goes
+	// MountRoot, when set, is where the volumes are mounted, one MountRoot\SID
+	// per user (e.g. C:\ProgramData\roamfs\mnt), and the profile folder
+	// becomes Profile.Home (the Windows layout, Preparer). "" mounts over the
+	// profile folder.
+	MountRoot string
 }
 
 // Locate implements Locator.
@@ -46,7 +51,11 @@ func (l WindowsLocator) Locate(u User) (Profile, error) {
 	if !ok || image == "" {
 		image = winJoin(l.UsersDir, u.Name)
 	}
-	return Profile{User: u, Server: server, Cache: winJoin(l.CacheRoot, u.SID), MountPoint: image}, nil
+	p := Profile{User: u, Server: server, Cache: winJoin(l.CacheRoot, u.SID), MountPoint: image}
+	if l.MountRoot != "" {
+		p.Home, p.MountPoint = image, winJoin(l.MountRoot, u.SID)
+	}
+	return p, nil
 }
 
 // winJoin joins with a backslash whatever the build's separator: these are

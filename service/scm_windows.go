@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -17,13 +18,19 @@ const Name = "roamfs"
 // Run serves the Service Control Manager until it stops the service. Session
 // changes are handled off the SCM's loop (a logoff sync can take minutes);
 // pre-shutdown and stop log every profile off before reporting stopped.
-func Run(ctl *Controller, log *zap.Logger) error {
-	return svc.Run(Name, &handler{ctl: ctl, log: log})
+//
+// Each of background runs beside the loop from the start until the service
+// stops (the logon pipe's server, the preparation of known users' hives);
+// its context ends when the service is asked to stop, before the profiles
+// are logged off.
+func Run(ctl *Controller, log *zap.Logger, background ...func(context.Context)) error {
+	return svc.Run(Name, &handler{ctl: ctl, log: log, background: background})
 }
 
 type handler struct {
-	ctl *Controller
-	log *zap.Logger
+	ctl        *Controller
+	log        *zap.Logger
+	background []func(context.Context)
 }
 
 const accepts = svc.AcceptStop | svc.AcceptPreShutdown | svc.AcceptSessionChange
@@ -57,6 +64,11 @@ func (h *handler) Execute(args []string, reqs <-chan svc.ChangeRequest, status c
 		}
 	}
 	poke() // sessions logged on before the service (re)started
+	bgCtx, stopBg := context.WithCancel(ctx)
+	var bg sync.WaitGroup
+	for _, f := range h.background {
+		bg.Go(func() { f(bgCtx) })
+	}
 	status <- svc.Status{State: svc.Running, Accepts: accepts}
 	for r := range reqs {
 		switch r.Cmd {
@@ -68,6 +80,9 @@ func (h *handler) Execute(args []string, reqs <-chan svc.ChangeRequest, status c
 			}
 		case svc.Stop, svc.PreShutdown, svc.Shutdown:
 			status <- svc.Status{State: svc.StopPending, WaitHint: uint32((3 * time.Minute).Milliseconds())}
+			// No new preparations from here on (the network provider is
+			// told "later"), and none still waiting for a logon.
+			stopBg()
 			// Shutdown turns away logons from here on and logs every mounted
 			// profile off, users side by side.
 			if err := h.ctl.Shutdown(ctx); err != nil {
@@ -75,9 +90,12 @@ func (h *handler) Execute(args []string, reqs <-chan svc.ChangeRequest, status c
 			}
 			close(look)
 			<-done
+			bg.Wait()
 			return false, 0
 		}
 	}
+	stopBg()
+	bg.Wait()
 	return false, 0
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -147,27 +148,38 @@ func (s *Syncer) hiveStep(ctx context.Context, rel string) (Step, error) {
 	return st, err
 }
 
-// putHive cleans up hive temporaries an interrupted upload left, then writes
-// the hive as NAME.{GUID}.tmp and renames it into place.
+// putHive is PutHive on this syncer's store, logging the cleanup.
 func (s *Syncer) putHive(ctx context.Context, serverRel string, r fs.File, v Version) error {
-	if n, err := s.cleanHiveTemps(ctx, serverRel); err != nil {
-		return err
-	} else if n > 0 {
+	n, err := PutHive(ctx, s.cfg.Store, serverRel, r, v)
+	if n > 0 {
 		s.log.Info("removed hive temporaries left by an interrupted upload", zap.Int("count", n))
 	}
+	return err
+}
+
+// PutHive writes a hive to the server copy as Windows does: it removes the
+// NAME.{GUID}.tmp files an interrupted upload left beside serverRel (their
+// count is returned), writes the hive as a new NAME.{GUID}.tmp with v's mode
+// and mtime, and renames it over serverRel. The Windows service uploads the
+// hive of the NTFS profile folder with it at logoff.
+func PutHive(ctx context.Context, st store.Store, serverRel string, r io.Reader, v Version) (int, error) {
+	n, err := cleanHiveTemps(ctx, st, serverRel)
+	if err != nil {
+		return n, err
+	}
 	tmp := fmt.Sprintf("%s.{%s}.tmp", path.Base(serverRel), strings.ToUpper(uuid.NewString()))
-	return s.cfg.Store.PutVia(ctx, serverRel, tmp, r, entry.FromPOSIX(v.Mode), v.MTime)
+	return n, st.PutVia(ctx, serverRel, tmp, r, entry.FromPOSIX(v.Mode), v.MTime)
 }
 
 var hiveTempRe = regexp.MustCompile(`(?i)^(.+)\.\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}\.tmp$`)
 
-func (s *Syncer) cleanHiveTemps(ctx context.Context, serverRel string) (int, error) {
+func cleanHiveTemps(ctx context.Context, st store.Store, serverRel string) (int, error) {
 	dir := path.Dir(serverRel)
 	if dir == "." {
 		dir = ""
 	}
 	var stale []string
-	err := s.cfg.Store.Walk(ctx, dir, func(i store.Info) error {
+	err := st.Walk(ctx, dir, func(i store.Info) error {
 		if i.Kind == store.KindDir {
 			return fs.SkipDir
 		}
@@ -180,7 +192,7 @@ func (s *Syncer) cleanHiveTemps(ctx context.Context, serverRel string) (int, err
 		return 0, fmt.Errorf("list hive temporaries: %w", err)
 	}
 	for _, p := range stale {
-		if err := s.cfg.Store.Remove(ctx, p); err != nil {
+		if err := st.Remove(ctx, p); err != nil {
 			return 0, err
 		}
 	}

@@ -1,10 +1,9 @@
 package main
 
 import (
-	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
+
+	"roamfs/internal/winacl"
 )
 
 // The DACLs of roamfs' machine folder (%ProgramData%\roamfs), as SDDL. Left
@@ -18,7 +17,7 @@ const (
 	aceRX = "0x1200a9"
 	// adminACEs: full control for SYSTEM (the service and the daemons it
 	// starts) and Administrators, on the folder and everything in it.
-	adminACEs = "(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+	adminACEs = winacl.AdminACEs
 )
 
 // machineDirSDDL lets users list the machine folder itself (no OICI: they get
@@ -31,33 +30,7 @@ func mountListSDDL() string { return "D:P" + adminACEs + "(A;OICI;" + aceRX + ";
 
 // cacheSDDL gives a user's cache to that user alone, beside SYSTEM and
 // Administrators: the journal, the profile and the control socket in it.
-func cacheSDDL(sid string) (string, error) {
-	if err := checkSID(sid); err != nil {
-		return "", err
-	}
-	return "D:P" + adminACEs + "(A;OICI;FA;;;" + sid + ")", nil
-}
-
-var sidRE = regexp.MustCompile(`^S-1-([0-9]+)((?:-[0-9]+){1,15})$`)
-
-// checkSID accepts a user's security id in its S-1-… form only. What goes
-// into an SDDL string must not be able to end the ACE early, and an SDDL
-// alias ("BU", "WD") would hand the cache to a whole group.
-func checkSID(sid string) error {
-	m := sidRE.FindStringSubmatch(sid)
-	if m == nil {
-		return fmt.Errorf("%q is not a security id (S-1-5-21-…): the cache's access cannot be limited to its user", sid)
-	}
-	if _, err := strconv.ParseUint(m[1], 10, 48); err != nil {
-		return fmt.Errorf("security id %q: identifier authority out of range", sid)
-	}
-	for _, sub := range strings.Split(m[2][1:], "-") {
-		if _, err := strconv.ParseUint(sub, 10, 32); err != nil {
-			return fmt.Errorf("security id %q: sub-authority %s out of range", sid, sub)
-		}
-	}
-	return nil
-}
+func cacheSDDL(sid string) (string, error) { return winacl.UserDirSDDL(sid) }
 
 // inCacheRoot reports whether dir is one of the service's caches, root\<SID>
 // (Windows paths compare without case). A cache an administrator put

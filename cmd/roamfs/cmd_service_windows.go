@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"go.uber.org/zap"
 	"golang.org/x/sys/windows"
@@ -15,6 +17,8 @@ import (
 
 	"roamfs/policy"
 	"roamfs/service"
+	"roamfs/store"
+	"roamfs/store/smb"
 	"roamfs/winevent"
 )
 
@@ -154,10 +158,71 @@ func serviceRun() error {
 		},
 		CacheRoot: cacheRoot(),
 		UsersDir:  users,
+		MountRoot: mountRoot(),
 	}
 	ctl := service.New(loc, service.Exec{Binary: exe}, log)
+	ctl.SetPreparer(&service.Preparer{
+		Home:       service.WindowsHome{},
+		Open:       openHiveServer,
+		Policy:     loc.Policy,
+		OrphanWait: orphanWait,
+		UnloadWait: unloadWait,
+	})
 	log.Info("service started", zap.String("binary", exe))
-	return service.Run(ctl, log)
+	pipe := ctl.PipeServer(npLogonWait(log), service.LookupUser, log)
+	return service.Run(ctl, log,
+		func(ctx context.Context) {
+			if err := pipe.Serve(ctx); err != nil {
+				log.Error("the logon pipe stopped: profiles are prepared when the session starts", zap.Error(err))
+			}
+		},
+		func(ctx context.Context) {
+			known, err := service.KnownUsers(cacheRoot())
+			if err == nil {
+				err = ctl.PrepareKnown(ctx, known)
+			}
+			if err != nil {
+				log.Warn("service start: the hives of known users were not all brought in", zap.Error(err))
+			}
+		})
+}
+
+const (
+	// orphanWait: a profile prepared for a logon that then failed or was
+	// cancelled is logged off again after this long without a session.
+	orphanWait = 10 * time.Minute
+	// unloadWait bounds the logoff's wait for Windows to unload the hive
+	// (it does once the user's processes have ended; a program that holds
+	// the user's registry open delays it).
+	unloadWait = 2 * time.Minute
+)
+
+// mountRoot holds the volumes, one mnt\<SID> per user: WinFsp mounts at a
+// path that does not exist yet, and the profile folder's junctions lead
+// there.
+func mountRoot() string { return filepath.Join(machineDir(), "mnt") }
+
+// npLogonWait is the network provider's wait, read from the machine policy
+// at each request so that a Group Policy change applies at once.
+func npLogonWait(log *zap.Logger) func() time.Duration {
+	return func() time.Duration {
+		pol, err := policy.FromRegistry(policy.WindowsRegistry{})
+		if err != nil {
+			log.Warn("the machine policy could not be read: the logon waits the default NPLogonTimeout", zap.Error(err))
+			pol = policy.Default()
+		}
+		return time.Duration(pol.NPLogonTimeout) * time.Second
+	}
+}
+
+// openHiveServer opens the server copy for the hive stream: a folder (the
+// UNC path, reached as the machine account as the session reaches it) or an
+// smb:// address with the service's ROAMFS_SMB_PASSWORD.
+func openHiveServer(ctx context.Context, server string) (store.Store, error) {
+	if smb.IsURL(server) {
+		return smb.Open(ctx, server, smb.Options{})
+	}
+	return store.OpenDir(server, false)
 }
 
 // winfspDir is where WinFsp is installed, as its (32-bit) installer records
