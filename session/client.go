@@ -65,22 +65,12 @@ func Ask[T any](l cachedir.Layout, fn func(*Client) (T, error)) (T, error) {
 // Status is the status file as the running session completes it (pending
 // changes, size against the limit).
 func (c *Client) Status() (cachedir.Status, error) {
-	var st cachedir.Status
-	body, err := c.do("GET", pathStatus)
-	if err != nil {
-		return st, err
-	}
-	defer body.Close()
-	return st, json.NewDecoder(body).Decode(&st)
+	return call[cachedir.Status](c, "GET", pathStatus)
 }
 
 // Journal is the session's journal: the pending entries, or all of them.
 func (c *Client) Journal(all bool) ([]JournalEntry, error) {
-	q := pathJournal
-	if all {
-		q += "?all=1"
-	}
-	body, err := c.do("GET", q)
+	body, err := c.do("GET", withFlag(pathJournal, "all", all))
 	if err != nil {
 		return nil, err
 	}
@@ -89,52 +79,23 @@ func (c *Client) Journal(all bool) ([]JournalEntry, error) {
 }
 
 // Plan is what a logoff now would do, step by step.
-func (c *Client) Plan() ([]PlanEntry, error) {
-	body, err := c.do("GET", pathPlan)
-	if err != nil {
-		return nil, err
-	}
-	defer body.Close()
-	var entries []PlanEntry
-	return entries, json.NewDecoder(body).Decode(&entries)
-}
+func (c *Client) Plan() ([]PlanEntry, error) { return call[[]PlanEntry](c, "GET", pathPlan) }
 
 // DryRun is what a logoff now would do and how it would end, checks included.
 func (c *Client) DryRun(allowMassDelete bool) (DryRun, error) {
-	q := pathDryRun
-	if allowMassDelete {
-		q += "?allow_mass_delete=1"
-	}
-	var d DryRun
-	body, err := c.do("GET", q)
-	if err != nil {
-		return d, err
-	}
-	defer body.Close()
-	return d, json.NewDecoder(body).Decode(&d)
+	return call[DryRun](c, "GET", withFlag(pathDryRun, "allow_mass_delete", allowMassDelete))
 }
 
 // Progress is how far the session's logon or logoff sync has come.
 func (c *Client) Progress() (syncer.Progress, error) {
-	var p syncer.Progress
-	body, err := c.do("GET", pathProgress)
-	if err != nil {
-		return p, err
-	}
-	defer body.Close()
-	return p, json.NewDecoder(body).Decode(&p)
+	return call[syncer.Progress](c, "GET", pathProgress)
 }
 
 // UploadHive asks for a background hive upload now (of the hives that
 // changed).
 func (c *Client) UploadHive() (syncer.HiveResult, error) {
-	var res syncer.HiveResult
-	body, err := c.do("POST", pathHiveUpload)
+	res, err := call[syncer.HiveResult](c, "POST", pathHiveUpload)
 	if err != nil {
-		return res, err
-	}
-	defer body.Close()
-	if err := json.NewDecoder(body).Decode(&res); err != nil {
 		return res, fmt.Errorf("session daemon: %w", err)
 	}
 	return res, nil
@@ -143,40 +104,55 @@ func (c *Client) UploadHive() (syncer.HiveResult, error) {
 // Logoff asks the session to log off and waits for the sync. A logoff that
 // did not sync is a *LogoffError carrying its outcome, with the reply.
 func (c *Client) Logoff(allowMassDelete bool) (Reply, error) {
-	q := pathLogoff
-	if allowMassDelete {
-		q += "?allow_mass_delete=1"
-	}
-	body, err := c.do("POST", q)
-	if err != nil {
-		return Reply{}, err
-	}
-	defer body.Close()
-	var reply Reply
-	if err := json.NewDecoder(body).Decode(&reply); err != nil {
-		return reply, fmt.Errorf("session daemon gave no result: %w; run `roamfs status --cache %s`", err, c.layout.Dir)
-	}
-	return reply, reply.Err()
+	return c.sync(withFlag(pathLogoff, "allow_mass_delete", allowMassDelete))
 }
 
 // WriteBack asks the session for a write-back round now and waits for it
 // (`roamfs sync` on a running session). A round that did not sync is a
 // *LogoffError carrying its outcome, with the reply.
 func (c *Client) WriteBack(allowMassDelete bool) (Reply, error) {
-	q := pathWriteBack
-	if allowMassDelete {
-		q += "?allow_mass_delete=1"
+	return c.sync(withFlag(pathWriteBack, "allow_mass_delete", allowMassDelete))
+}
+
+// sync posts a logoff or a write-back round and reads its Reply.
+func (c *Client) sync(path string) (Reply, error) {
+	reply, err := call[Reply](c, "POST", path)
+	var ce callError
+	if errors.As(err, &ce) {
+		return reply, fmt.Errorf("session daemon gave no result: %w; run `roamfs status --cache %s`", ce.err, c.layout.Dir)
 	}
-	body, err := c.do("POST", q)
 	if err != nil {
-		return Reply{}, err
-	}
-	defer body.Close()
-	var reply Reply
-	if err := json.NewDecoder(body).Decode(&reply); err != nil {
-		return reply, fmt.Errorf("session daemon gave no result: %w; run `roamfs status --cache %s`", err, c.layout.Dir)
+		return reply, err
 	}
 	return reply, reply.Err()
+}
+
+// withFlag adds ?name=1 to path when on.
+func withFlag(path, name string, on bool) string {
+	if on {
+		return path + "?" + name + "=1"
+	}
+	return path
+}
+
+// callError is an answer that could not be decoded.
+type callError struct{ err error }
+
+func (e callError) Error() string { return e.err.Error() }
+func (e callError) Unwrap() error { return e.err }
+
+// call sends one request and decodes its JSON answer into a T.
+func call[T any](c *Client, method, path string) (T, error) {
+	var v T
+	body, err := c.do(method, path)
+	if err != nil {
+		return v, err
+	}
+	defer body.Close()
+	if err := json.NewDecoder(body).Decode(&v); err != nil {
+		return v, callError{err}
+	}
+	return v, nil
 }
 
 func (c *Client) do(method, path string) (io.ReadCloser, error) {

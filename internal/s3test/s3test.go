@@ -8,21 +8,18 @@
 package s3test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
-	"time"
+
+	"roamfs/internal/daemontest"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -44,9 +41,8 @@ type Server struct {
 	Dir  string // the posix backend's root: one directory per bucket
 	Port int
 
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
+	// The process group: Kill, Stop and Restart come from it.
+	*daemontest.Daemon
 }
 
 // Binary is the versitygw executable: $VERSITYGW, else on PATH, else in
@@ -103,57 +99,20 @@ func StartIn(dir string) (*Server, error) {
 		return nil, err
 	}
 	s.Port = port
-	if err := s.run(); err != nil {
+	s.Daemon = &daemontest.Daemon{Name: "versitygw", Addr: s.Addr(),
+		LogFile: filepath.Join(filepath.Dir(s.Dir), "versitygw.log"), Command: s.command}
+	if err := s.Start(); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// run starts versitygw in its own process group and waits until it answers.
-func (s *Server) run() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	logf, err := os.OpenFile(filepath.Join(filepath.Dir(s.Dir), "versitygw.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
-	// The secrets go in the environment, not on the command line, where
-	// any user's ps would see them.
+// command is versitygw over s.Dir. The secrets go in the environment, not
+// on the command line, where any user's ps would see them.
+func (s *Server) command() *exec.Cmd {
 	cmd := exec.Command(Binary(), "--port", s.Addr(), "--quiet", "posix", s.Dir)
 	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID="+Access, "ROOT_SECRET_ACCESS_KEY="+Secret)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start versitygw: %w", err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	s.cmd, s.done = cmd, done
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-done:
-			return fmt.Errorf("versitygw exited at start: %s", s.logTail())
-		default:
-		}
-		c, err := net.DialTimeout("tcp", s.Addr(), 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		time.Sleep(30 * time.Millisecond)
-	}
-	s.kill()
-	return fmt.Errorf("versitygw did not listen on %s: %s", s.Addr(), s.logTail())
-}
-
-func (s *Server) logTail() string {
-	b, _ := os.ReadFile(filepath.Join(filepath.Dir(s.Dir), "versitygw.log"))
-	if len(b) > 2000 {
-		b = b[len(b)-2000:]
-	}
-	return string(bytes.TrimSpace(b))
+	return cmd
 }
 
 // Addr is host:port.
@@ -202,51 +161,6 @@ func (s *Server) Bucket(t testing.TB) string {
 		t.Fatalf("create bucket %s: %v", name, err)
 	}
 	return name
-}
-
-// Kill stops versitygw at once (SIGKILL to its process group), as a crashed
-// server would go.
-func (s *Server) Kill() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.kill()
-}
-
-func (s *Server) kill() {
-	if s.cmd == nil {
-		return
-	}
-	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-	<-s.done
-	s.cmd = nil
-}
-
-// Restart starts versitygw again, on the same port and data, after Kill.
-func (s *Server) Restart() error {
-	var err error
-	for range 50 { // the port may linger a moment
-		if err = s.run(); err == nil {
-			return nil
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return err
-}
-
-// Stop stops versitygw: SIGTERM to its process group, SIGKILL if it lingers.
-func (s *Server) Stop() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cmd == nil {
-		return
-	}
-	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-s.done:
-		s.cmd = nil
-	case <-time.After(5 * time.Second):
-		s.kill()
-	}
 }
 
 func freePort() (int, error) {

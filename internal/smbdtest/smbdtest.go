@@ -17,9 +17,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
+
+	"roamfs/internal/daemontest"
 )
 
 // User and Password are the test account smbd knows. The unix account is
@@ -38,9 +38,8 @@ type Server struct {
 	Shares map[string]string
 
 	conf string
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
+	// The process group: Kill, Stop and Restart come from it.
+	*daemontest.Daemon
 }
 
 // Available reports why smbd cannot run here ("" when it can): the tests skip
@@ -112,7 +111,11 @@ func start(dir string) (*Server, error) {
 	if err := s.addUser(); err != nil {
 		return nil, err
 	}
-	if err := s.run(); err != nil {
+	s.Daemon = &daemontest.Daemon{Name: "smbd", Addr: s.Addr(), LogFile: filepath.Join(s.Dir, "log", "stdout.log"),
+		Command: func() *exec.Cmd {
+			return exec.Command("smbd", "--foreground", "--no-process-group", "--debug-stdout", "-s", s.conf)
+		}}
+	if err := s.Start(); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -169,49 +172,6 @@ func (s *Server) addUser() error {
 }
 
 // run starts smbd in its own process group and waits until it accepts
-// connections.
-func (s *Server) run() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	logf, err := os.OpenFile(filepath.Join(s.Dir, "log", "stdout.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
-	cmd := exec.Command("smbd", "--foreground", "--no-process-group", "--debug-stdout", "-s", s.conf)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start smbd: %w", err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	s.cmd, s.done = cmd, done
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-done:
-			return fmt.Errorf("smbd exited at start: %s", s.logTail())
-		default:
-		}
-		c, err := net.DialTimeout("tcp", s.Addr(), 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	s.kill()
-	return fmt.Errorf("smbd did not listen on %s: %s", s.Addr(), s.logTail())
-}
-
-func (s *Server) logTail() string {
-	b, _ := os.ReadFile(filepath.Join(s.Dir, "log", "stdout.log"))
-	if len(b) > 2000 {
-		b = b[len(b)-2000:]
-	}
-	return string(bytes.TrimSpace(b))
-}
 
 // Addr is host:port.
 func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port)) }
@@ -223,51 +183,6 @@ func (s *Server) URL(share, path string) string {
 		u += "/" + path
 	}
 	return u
-}
-
-// Kill stops smbd at once (SIGKILL to its whole process group: the parent
-// and the per-client children), as a crashed server would go.
-func (s *Server) Kill() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.kill()
-}
-
-func (s *Server) kill() {
-	if s.cmd == nil {
-		return
-	}
-	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-	<-s.done
-	s.cmd = nil
-}
-
-// Restart starts smbd again, on the same port, after Kill.
-func (s *Server) Restart() error {
-	var err error
-	for range 50 { // the port may linger a moment
-		if err = s.run(); err == nil {
-			return nil
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return err
-}
-
-// Stop stops smbd: SIGTERM to the process group, SIGKILL if it lingers.
-func (s *Server) Stop() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cmd == nil {
-		return
-	}
-	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-s.done:
-		s.cmd = nil
-	case <-time.After(5 * time.Second):
-		s.kill()
-	}
 }
 
 // Version is `smbd --version`, for logs and the README.
