@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package daemontest is a private test server run as a process group of its
 // own: started and waited for on a loopback port, killed as a crash would
 // (SIGKILL to the whole group), stopped (SIGTERM, then SIGKILL) and restarted
