@@ -68,6 +68,31 @@ func (j *Journal) AppendNoWait(recs ...Record) error {
 	return err
 }
 
+// Barrier waits until every record handed over before it — AppendNoWait's
+// included — is committed (or its commit failed), so a reader that scans the
+// journal after it sees them. A sync takes its snapshot after one: a file
+// closed just before `roamfs sync` has its release record in that sync, not
+// left pending behind it.
+func (j *Journal) Barrier() error {
+	if err := j.enter(); err != nil {
+		return fmt.Errorf("journal %s: %w", j.dir, err)
+	}
+	defer j.ops.Done()
+	if j.ro {
+		return nil // nothing is ever handed over
+	}
+	// The committer takes requests in the order they were sent and answers a
+	// request only after the group holding it (and every earlier group) was
+	// written: an empty request is answered after everything sent before it.
+	req := &appendReq{done: make(chan error, 1)}
+	select {
+	case j.reqs <- req:
+	case <-j.quit:
+		return fmt.Errorf("journal %s: %w", j.dir, ErrClosed)
+	}
+	return <-req.done
+}
+
 // submit checks recs and hands them to the committer.
 func (j *Journal) submit(recs []Record) (*appendReq, []Record, error) {
 	if err := j.writable(); err != nil {

@@ -77,6 +77,9 @@ func (w *wal) append(group []*appendReq) error {
 			w.buf = append(append(w.buf, hdr[:]...), payload...)
 		}
 	}
+	if len(w.buf) == 0 {
+		return nil // a group of barriers only: nothing to make durable
+	}
 	n, err := w.f.Write(w.buf)
 	w.size += int64(n)
 	if err != nil {

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -121,5 +122,30 @@ func TestAppendNoWaitIsDurableByClose(t *testing.T) {
 	j.Scan(true, func(r Record) error { got = append(got, r); return nil })
 	if len(got) != 1 || got[0].Path != "late" || got[0].Size != 7 {
 		t.Fatalf("records after reopen: %+v", got)
+	}
+}
+
+// A sync scans after a Barrier: every record handed over before it,
+// AppendNoWait's included, is then in the scan.
+func TestBarrierCommitsWhatWasHandedOver(t *testing.T) {
+	j, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	for round := 0; round < 50; round++ {
+		if err := j.AppendNoWait(Record{Op: OpWrite, Path: "released", Size: int64(round)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := j.Barrier(); err != nil {
+			t.Fatal(err)
+		}
+		if got := j.PendingCount(); got != round+1 {
+			t.Fatalf("round %d: %d pending after the barrier, want %d", round, got, round+1)
+		}
+	}
+	j.Close()
+	if err := j.Barrier(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Barrier after Close: %v, want ErrClosed", err)
 	}
 }

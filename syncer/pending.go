@@ -19,6 +19,11 @@ type pending struct {
 
 func (s *Syncer) loadPending() (*pending, error) {
 	pd := &pending{paths: map[string]bool{}, spelling: map[string]string{}}
+	// A release's record is handed over without waiting (AppendNoWait): a
+	// file closed just before this plan must be in it, not pending after it.
+	if err := s.cfg.Journal.Barrier(); err != nil {
+		return nil, fmt.Errorf("read journal: %w", err)
+	}
 	err := s.cfg.Journal.Scan(false, func(r journal.Record) error {
 		pd.through = r.Seq
 		// The new name last: a rename that changes only case must leave the

@@ -155,6 +155,12 @@ func (r *scRun) step(c scCmd) {
 		}
 		m.logon()
 		m.on = true
+		// A story is about the merge rules, not about how far the streamed
+		// logon's background fill got: the "== cache" listing of a machine
+		// logged off mid-fill would show placeholders (the server's size,
+		// no data yet) or data depending on timing. Placeholders have their
+		// own tests (streamed_test.go).
+		m.waitFilled()
 	case "logoff":
 		r.logoff(r.machine(c.args[0]), line, c.flags...)
 		return
