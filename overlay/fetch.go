@@ -3,6 +3,7 @@ package overlay
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"syscall"
 	"time"
@@ -25,8 +26,10 @@ type Fetcher interface {
 	Pending(rel string) bool
 	// Fetch returns once rel's data is in the cache (or rel is no
 	// placeholder), or with an error: the server cannot be reached, ctx
-	// ended. Two callers of one path share one download; a later call after
-	// a failure tries again.
+	// ended; one wrapping fs.ErrNotExist when the file was deleted on the
+	// server before it was ever read here (the open fails with ENOENT). Two
+	// callers of one path share one download; a later call after a failure
+	// tries again.
 	Fetch(ctx context.Context, rel string) error
 	// Forget runs op, which makes rel's old data unneeded (unlink, an open
 	// with O_TRUNC, a truncate to 0), and then forgets rel's placeholder.
@@ -57,7 +60,15 @@ func (p *Profile) fetched(rel string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), p.fetchWait)
 	defer cancel()
-	if err := p.fetcher.Fetch(ctx, rel); err != nil {
+	err := p.fetcher.Fetch(ctx, rel)
+	if errors.Is(err, fs.ErrNotExist) {
+		// Deleted on the server by another machine before this one ever
+		// read it: the open fails as it would on a share.
+		p.log.Info("a file not yet local was deleted on the server copy meanwhile; the open fails with ENOENT",
+			zap.Int("event_id", fetchFailedEvent), zap.String("path", rel), zap.Error(err))
+		return &os.PathError{Op: "open", Path: rel, Err: syscall.ENOENT}
+	}
+	if err != nil {
 		p.log.Warn("a file not yet local could not be fetched; the open fails",
 			zap.Int("event_id", fetchFailedEvent), zap.String("path", rel), zap.Error(err))
 		return &os.PathError{Op: "fetch", Path: rel, Err: syscall.EIO}

@@ -3,6 +3,8 @@ package overlay
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +23,7 @@ type fakeFetcher struct {
 	pending map[string]bool
 	calls   []string
 	block   chan struct{} // non-nil: Fetch waits for it (or ctx)
+	fail    error         // non-nil: Fetch returns it
 }
 
 func (f *fakeFetcher) log(s string) {
@@ -43,6 +46,9 @@ func (f *fakeFetcher) Fetch(ctx context.Context, rel string) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+	}
+	if f.fail != nil {
+		return f.fail
 	}
 	if err := os.WriteFile(filepath.Join(f.dir, rel), []byte("data of "+rel), 0o644); err != nil {
 		return err
@@ -112,6 +118,21 @@ func TestOpenFetchesPlaceholders(t *testing.T) {
 	}
 	if !f.Pending("d2") {
 		t.Error("the placeholder did not move with the rename")
+	}
+}
+
+// TestOpenFetchDeletedElsewhere: a placeholder whose server file another
+// machine deleted before this one read it fails to open with ENOENT (as on
+// a share), any other failure with EIO.
+func TestOpenFetchDeletedElsewhere(t *testing.T) {
+	p, f, _ := placeholders(t, "gone")
+	f.fail = fmt.Errorf("fetch gone: no longer on the server copy (%w)", fs.ErrNotExist)
+	if _, err := p.Open("gone", os.O_RDONLY); !errors.Is(err, syscall.ENOENT) {
+		t.Fatalf("open of a placeholder deleted on the server: %v, want ENOENT", err)
+	}
+	f.fail = errors.New("connection refused")
+	if _, err := p.Open("gone", os.O_RDONLY); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("open of a placeholder the server cannot give: %v, want EIO", err)
 	}
 }
 

@@ -154,6 +154,14 @@ func (s *Syncer) fetchOne(ctx context.Context, k string, opened bool) error {
 		if r != nil {
 			r.Close()
 		}
+		if s.isKey(k, m.ServerPath) {
+			// Deleted on the server since this machine looked, and never
+			// read here: to this machine's user the file is gone, as on a
+			// share where another client deleted it between a listing and
+			// an open (ENOENT, not EIO). The next pull removes the
+			// placeholder. A renamed placeholder's data is lost instead.
+			return fmt.Errorf("fetch %s: %w (%w)", m.Path, ErrGone, fs.ErrNotExist)
+		}
 		return fmt.Errorf("fetch %s: %w", m.Path, ErrGone)
 	}
 	if err != nil {

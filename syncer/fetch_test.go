@@ -238,6 +238,32 @@ func TestPlaceholderNeverUploaded(t *testing.T) {
 	}
 }
 
+// TestFetchDeletedElsewhere: a placeholder whose server file was deleted
+// before it was read is "not found" to the open (ENOENT through the mount);
+// a renamed one whose data is gone is not: that is data lost, an error.
+func TestFetchDeletedElsewhere(t *testing.T) {
+	server := filepath.Join(t.TempDir(), "server")
+	seedServer(t, server, streamFiles)
+	m := streamed(t, "A", server)
+	m.logon()
+	mv := func() error {
+		return os.Rename(filepath.Join(m.dir, "Documents/a.txt"), filepath.Join(m.dir, "Documents/z.txt"))
+	}
+	if err := m.sy.Move(context.Background(), "Documents/a.txt", "Documents/z.txt", false, mv); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(server, "Documents/a.txt"))
+	os.Remove(filepath.Join(server, "Documents/b.txt"))
+	err := m.sy.Fetch(context.Background(), "Documents/b.txt")
+	if !errors.Is(err, ErrGone) || !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("fetch of a placeholder deleted on the server: %v, want ErrGone and not-exist", err)
+	}
+	err = m.sy.Fetch(context.Background(), "Documents/z.txt")
+	if !errors.Is(err, ErrGone) || errors.Is(err, os.ErrNotExist) {
+		t.Errorf("fetch of a renamed placeholder whose data is gone: %v, want ErrGone only", err)
+	}
+}
+
 // TestStaleMarkIsData: a mark whose cache file changed (a crash after a
 // truncate, before the mark went) is the user's data, never a placeholder.
 func TestStaleMarkIsData(t *testing.T) {

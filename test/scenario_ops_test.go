@@ -83,6 +83,21 @@ func (r *scRun) logoff(m *scMachine, line string, flags ...string) {
 		line, res.Uploaded, res.Deleted, res.Kept, res.Conflicts))
 }
 
+// sync asks a logged-on machine's session for a write-back round now.
+func (r *scRun) sync(m *scMachine, line string) {
+	r.t.Helper()
+	if !m.on {
+		r.t.Fatalf("%s: machine %s is not logged on", line, m.name)
+	}
+	out := must(r.t, "sync", "--json", "--cache", m.cache)
+	var res syncResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil || !res.OK {
+		r.t.Fatalf("%s: sync printed %q (%v)", line, out, err)
+	}
+	r.out = append(r.out, fmt.Sprintf("%s: uploaded %d, deleted %d, kept %d, conflicts %d",
+		line, res.Uploaded, res.Deleted, res.Kept, res.Conflicts))
+}
+
 // expectFailLogoff asks for a logoff that must be refused.
 func (r *scRun) expectFailLogoff(m *scMachine, line string) {
 	t := r.t

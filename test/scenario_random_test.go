@@ -35,19 +35,7 @@ func TestRandomThreeMachinesThroughMounts(t *testing.T) {
 	if steps > 1400 {
 		t.Fatalf("ROAMFS_RANDOM_STEPS=%d: at most 1400, the shared clock is one day of minutes", steps)
 	}
-	base := uint64(time.Now().UnixNano())
-	var seeds []uint64
-	for i := range scEnvInt(t, "ROAMFS_RANDOM_SEEDS", 4) {
-		seeds = append(seeds, base+uint64(i))
-	}
-	if s := os.Getenv("ROAMFS_SEED"); s != "" {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("ROAMFS_SEED=%q: %v", s, err)
-		}
-		seeds = []uint64{v}
-	}
-	for _, seed := range seeds {
+	for _, seed := range scSeeds(t, 4) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			t.Logf("seed %d (replay with ROAMFS_SEED=%d), %d steps", seed, seed, steps)
 			scPlayRandom(t, seed, steps)
@@ -92,18 +80,9 @@ type scVersion struct {
 }
 
 func scPlayRandom(t *testing.T, seed uint64, steps int) {
+	r := newScRandom(t, seed, "")
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	r := &scRandom{t: t, seed: seed, server: newServer(t), names: []string{"A", "B", "C"},
-		clock: scDay, newest: map[string]scVersion{}, gone: map[string]bool{}}
-	for range r.names {
-		r.ms = append(r.ms, newMachine(t, r.server))
-	}
-	r.on = make([]bool, len(r.ms))
-	defer func() { // a failure inside the harness (a logoff that failed) has no trace yet
-		if t.Failed() && !r.traced {
-			t.Logf("seed %d (replay with ROAMFS_SEED=%d): steps, as a scenario:\n%s", seed, seed, strings.Join(r.trace, "\n"))
-		}
-	}()
+	defer r.traceOnFailure()
 	for range steps {
 		i := rng.IntN(len(r.ms))
 		p := scRandomPaths[rng.IntN(len(scRandomPaths))]
@@ -125,6 +104,30 @@ func scPlayRandom(t *testing.T, seed uint64, steps int) {
 	}
 	r.checkNewest()
 	r.checkConverged()
+}
+
+// newScRandom is three fresh machines over one new server, each with the
+// given policy ("" for none).
+func newScRandom(t *testing.T, seed uint64, policy string) *scRandom {
+	r := &scRandom{t: t, seed: seed, server: newServer(t), names: []string{"A", "B", "C"},
+		clock: scDay, newest: map[string]scVersion{}, gone: map[string]bool{}}
+	for range r.names {
+		m := newMachine(t, r.server)
+		if policy != "" {
+			m.setPolicy(policy)
+		}
+		r.ms = append(r.ms, m)
+	}
+	r.on = make([]bool, len(r.ms))
+	return r
+}
+
+// traceOnFailure logs the steps of a failed run that did not fail through
+// fatalf (a logoff that failed inside the harness has no trace yet).
+func (r *scRandom) traceOnFailure() {
+	if r.t.Failed() && !r.traced {
+		r.t.Logf("seed %d (replay with ROAMFS_SEED=%d): steps, as a scenario:\n%s", r.seed, r.seed, strings.Join(r.trace, "\n"))
+	}
 }
 
 // fatalf fails with the steps so far, written as a scenario script: pasted

@@ -167,6 +167,9 @@ func (r *scRun) step(c scCmd) {
 	case "umount":
 		r.umount(r.machine(c.args[0]), line)
 		return
+	case "sync":
+		r.sync(r.machine(c.args[0]), line)
+		return
 	case "expect-fail logoff":
 		r.expectFailLogoff(r.machine(c.args[0]), line)
 		return

@@ -18,6 +18,8 @@ import (
 //	logoff M [--allow-mass-delete]
 //	expect-fail logoff M           the logoff must be refused; M stays logged on
 //	umount M                       a plain umount: the daemon syncs on its own
+//	sync M                         a write-back round of M's running session
+//	                               (and its pull): `roamfs sync --cache`
 //	write M PATH "content" [@T]    through M's mount; @T sets the mtime explicitly
 //	mkdir M PATH
 //	rm M PATH                      a file, or a folder with everything in it
@@ -74,6 +76,7 @@ var scArity = map[string][2]int{
 	"logoff":             {1, 0},
 	"expect-fail logoff": {1, 0},
 	"umount":             {1, 0},
+	"sync":               {1, 0},
 	"write":              {3, 1},
 	"mkdir":              {2, 0},
 	"rm":                 {2, 0},
