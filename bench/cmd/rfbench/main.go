@@ -66,7 +66,7 @@ type config struct {
 	fio         string
 }
 
-var sections = []string{"data", "meta", "profile", "records", "journal", "smb", "streamed", "writeback"}
+var sections = []string{"data", "meta", "metaops", "profile", "records", "journal", "smb", "streamed", "writeback"}
 
 func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("rfbench", flag.ContinueOnError)
@@ -348,6 +348,7 @@ type results struct {
 	Config   map[string]any
 	Data     *dataResult
 	Meta     *metaResult
+	MetaOps  *metaOpsResult // issue 12 (metaops.go)
 	Profiles *profilesResult
 	Records  *recordsResult
 	Journal  *journalResult
@@ -357,7 +358,7 @@ type results struct {
 }
 
 func (r *results) failed() bool {
-	if r.Data != nil && r.Data.Err != "" || r.Meta != nil && r.Meta.Err != "" || r.Journal != nil && r.Journal.Err != "" ||
+	if r.Data != nil && r.Data.Err != "" || r.Meta != nil && r.Meta.Err != "" || r.MetaOps != nil && r.MetaOps.Err != "" || r.Journal != nil && r.Journal.Err != "" ||
 		r.Records != nil && r.Records.Err != "" || r.SMB != nil && r.SMB.Err != "" ||
 		r.Streamed != nil && r.Streamed.failed() || r.Rounds != nil && r.Rounds.failed() {
 		return true
@@ -417,6 +418,9 @@ func (h *harness) runAll(ctx context.Context) (*results, error) {
 	}
 	if cfg.wants("meta") && ctx.Err() == nil {
 		res.Meta = h.benchMeta(ctx)
+	}
+	if cfg.wants("metaops") && ctx.Err() == nil {
+		res.MetaOps = h.benchMetaOps(ctx)
 	}
 	if cfg.wants("profile") && ctx.Err() == nil {
 		res.Profiles = h.benchProfiles(ctx)

@@ -74,6 +74,9 @@ func renderReport(res *results) string {
 	if res.Meta != nil {
 		r.meta(res.Meta)
 	}
+	if res.MetaOps != nil {
+		r.metaOps(res.MetaOps)
+	}
 	if res.Profiles != nil && len(res.Profiles.Profiles) > 0 {
 		r.f("\n§3 and §4 run on %s.\n", res.Profiles.FS)
 		r.logoff(res.Profiles.Profiles)
