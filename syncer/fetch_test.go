@@ -224,17 +224,21 @@ func TestPlaceholderNeverUploaded(t *testing.T) {
 	seedServer(t, server, streamFiles)
 	m := streamed(t, "A", server)
 	m.logon()
-	mv := func() error {
-		return os.Rename(filepath.Join(m.dir, "Documents/a.txt"), filepath.Join(m.dir, "Documents/z.txt"))
-	}
-	if err := m.sy.Move(context.Background(), "Documents/a.txt", "Documents/z.txt", false, mv); err != nil {
-		t.Fatal(err)
-	}
+	movePlaceholder(t, m, "Documents/a.txt", "Documents/z.txt")
 	m.record(journal.OpRename, "Documents/z.txt", "Documents/a.txt")
 	os.Remove(filepath.Join(server, "Documents/a.txt")) // gone before the logoff could fetch it
 	m.logoff()
 	if _, err := os.Stat(filepath.Join(server, "Documents/z.txt")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a placeholder was uploaded: %v", err)
+	}
+}
+
+// movePlaceholder renames a placeholder in the cache as the overlay does.
+func movePlaceholder(t *testing.T, m *machine, from, to string) {
+	t.Helper()
+	mv := func() error { return os.Rename(filepath.Join(m.dir, from), filepath.Join(m.dir, to)) }
+	if err := m.sy.Move(context.Background(), from, to, false, mv); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -246,12 +250,7 @@ func TestFetchDeletedElsewhere(t *testing.T) {
 	seedServer(t, server, streamFiles)
 	m := streamed(t, "A", server)
 	m.logon()
-	mv := func() error {
-		return os.Rename(filepath.Join(m.dir, "Documents/a.txt"), filepath.Join(m.dir, "Documents/z.txt"))
-	}
-	if err := m.sy.Move(context.Background(), "Documents/a.txt", "Documents/z.txt", false, mv); err != nil {
-		t.Fatal(err)
-	}
+	movePlaceholder(t, m, "Documents/a.txt", "Documents/z.txt")
 	os.Remove(filepath.Join(server, "Documents/a.txt"))
 	os.Remove(filepath.Join(server, "Documents/b.txt"))
 	err := m.sy.Fetch(context.Background(), "Documents/b.txt")

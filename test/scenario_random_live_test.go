@@ -26,16 +26,7 @@ import (
 // ROAMFS_SEED, ROAMFS_RANDOM_STEPS and ROAMFS_RANDOM_SEEDS as for
 // TestRandomThreeMachinesThroughMounts.
 func TestRandomThreeMachinesStayingLoggedOn(t *testing.T) {
-	steps := scEnvInt(t, "ROAMFS_RANDOM_STEPS", 80)
-	if steps > 1400 {
-		t.Fatalf("ROAMFS_RANDOM_STEPS=%d: at most 1400, the shared clock is one day of minutes", steps)
-	}
-	for _, seed := range scSeeds(t, 2) {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			t.Logf("seed %d (replay with ROAMFS_SEED=%d), %d steps, machines staying logged on", seed, seed, steps)
-			scPlayRandomLive(t, seed, steps)
-		})
-	}
+	scRandomRuns(t, 80, 2, ", machines staying logged on", scPlayRandomLive)
 }
 
 // scLivePolicy: rounds every 300 ms, so many happen during a run.

@@ -31,14 +31,20 @@ import (
 // number of seeds. A failure prints the steps as a scenario script, to keep
 // as a story in testdata/scenarios.
 func TestRandomThreeMachinesThroughMounts(t *testing.T) {
-	steps := scEnvInt(t, "ROAMFS_RANDOM_STEPS", 40)
+	scRandomRuns(t, 40, 4, "", scPlayRandom)
+}
+
+// scRandomRuns plays play for each seed (scSeeds) with the steps
+// ROAMFS_RANDOM_STEPS asks for (default defSteps), each as a subtest.
+func scRandomRuns(t *testing.T, defSteps, defSeeds int, what string, play func(t *testing.T, seed uint64, steps int)) {
+	steps := scEnvInt(t, "ROAMFS_RANDOM_STEPS", defSteps)
 	if steps > 1400 {
 		t.Fatalf("ROAMFS_RANDOM_STEPS=%d: at most 1400, the shared clock is one day of minutes", steps)
 	}
-	for _, seed := range scSeeds(t, 4) {
+	for _, seed := range scSeeds(t, defSeeds) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			t.Logf("seed %d (replay with ROAMFS_SEED=%d), %d steps", seed, seed, steps)
-			scPlayRandom(t, seed, steps)
+			t.Logf("seed %d (replay with ROAMFS_SEED=%d), %d steps%s", seed, seed, steps, what)
+			play(t, seed, steps)
 		})
 	}
 }
