@@ -154,7 +154,7 @@ func (s *Syncer) fetchOne(ctx context.Context, k string, opened bool) error {
 		if r != nil {
 			r.Close()
 		}
-		if s.isKey(k, m.ServerPath) {
+		if s.isKey(k, m.ServerPath) && s.deletedAlone(ctx, m.ServerPath) {
 			// Deleted on the server since this machine looked, and never
 			// read here: to this machine's user the file is gone, as on a
 			// share where another client deleted it between a listing and
@@ -182,6 +182,23 @@ func (s *Syncer) fetchOne(ctx context.Context, k string, opened bool) error {
 		s.fetches.fetched(m.Path, replaced, opened)
 	}
 	return nil
+}
+
+// deletedAlone reports whether the server positively shows that p alone is
+// gone: the profile's metadata and p's folder are there. A folder that
+// vanished as well (a share mounted wrong, a folder moved away) is no
+// evidence that another machine deleted the file: the open then fails as
+// for a server that cannot be reached.
+func (s *Syncer) deletedAlone(ctx context.Context, p string) bool {
+	if _, err := s.ReadServerMeta(ctx); err != nil {
+		return false
+	}
+	d := parentOf(p)
+	if d == "" {
+		return true
+	}
+	i, err := s.cfg.Store.Stat(ctx, d)
+	return err == nil && i.Kind == KindDir
 }
 
 // stage writes r to a new file in StageDir with v's owner, mode and mtime.
