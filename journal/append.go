@@ -226,30 +226,42 @@ func (j *Journal) commitGroup(group []*appendReq, budget int64) {
 	}
 }
 
-// writeRecords returns the highest Seq known to be committed.
+// writeRecords returns the highest Seq known to be committed. Each
+// transaction also carries its records' pending-path entries and raises the
+// table's mark to its last record (pending.go).
 func (j *Journal) writeRecords(group []*appendReq, budget int64) (uint64, error) {
 	committed := j.lastSeq.Load()
 	txn := j.db.NewTransaction(true)
 	defer func() { txn.Discard() }()
 	var inTxn, size int64
 	var txnLast uint64
+	fold := j.fold
 	flush := func() error {
 		if inTxn == 0 {
 			return nil
 		}
-		if err := txn.Commit(); err != nil {
+		if err := fold.write(txn, false); err != nil {
+			return err
+		}
+		if err := setFolded(txn, txnLast); err != nil {
+			return err
+		}
+		if err := j.commitRecords(txn); err != nil {
 			return err
 		}
 		j.txns.Add(1)
 		committed = txnLast
 		txn = j.db.NewTransaction(true)
 		inTxn, size = 0, 0
+		clear(fold)
 		return nil
 	}
+	defer clear(fold)
 	for _, r := range group {
 		for _, rec := range r.recs {
 			e := badger.NewEntry(recordKey(rec.Seq), encodeRecord(rec))
-			es := int64(len(e.Key) + len(e.Value) + recordOverhead)
+			// Room for the record and, at worst, two new table entries.
+			es := int64(len(e.Key)+len(e.Value)+recordOverhead) + pathEntrySize(rec.Path) + pathEntrySize(rec.OldPath)
 			if inTxn > 0 && size+es > budget {
 				if err := flush(); err != nil {
 					return committed, err
@@ -266,9 +278,17 @@ func (j *Journal) writeRecords(group []*appendReq, budget int64) (uint64, error)
 				return committed, err
 			}
 			inTxn++
-			size += es
+			size += int64(len(e.Key)+len(e.Value)+recordOverhead) + fold.add(rec)
 			txnLast = rec.Seq
 		}
 	}
 	return committed, flush()
+}
+
+// commitRecords commits a transaction of records under tableMu, so that a
+// pruning Commit either sees its table entries or deletes before them.
+func (j *Journal) commitRecords(txn *badger.Txn) error {
+	j.tableMu.Lock()
+	defer j.tableMu.Unlock()
+	return txn.Commit()
 }

@@ -39,9 +39,11 @@ func (o Options) useWAL() bool {
 
 // Journal is an open change journal. All methods are safe for concurrent use.
 //
-// Lock order: commitMu before mu. mu only guards the closed flag and the ops
-// count, never a badger call, so a Scan callback may call any other method
-// (including Append and Commit) without deadlocking.
+// Lock order: commitMu, then tableMu, then mu. mu only guards the closed flag
+// and the ops count, never a badger call, so a Scan callback may call any
+// other method (including Append and Commit) without deadlocking. tableMu
+// orders the committer's record transactions with Commit's deletes from the
+// pending-path table (pending.go); the committer takes no other lock.
 type Journal struct {
 	dir string
 	db  *badger.DB
@@ -54,10 +56,12 @@ type Journal struct {
 	lastTime time.Time     // time of the last record handed a Seq; the committer's alone
 	synced   atomic.Uint64 // the watermark; written only under commitMu (and Open)
 	txns     atomic.Uint64 // record transactions committed, for benchmarks
+	fold     pathFold      // the committer's scratch for a transaction's pending-path entries
 
 	walRotations atomic.Uint64 // times the write-ahead file was emptied while open (wal_rotate.go)
 
 	commitMu sync.Mutex // serialises Commit, SetBases and SetMeta
+	tableMu  sync.Mutex // held across a commit of records and across a pruning transaction (pending.go)
 
 	mu     sync.Mutex
 	closed bool
@@ -121,6 +125,7 @@ func Open(dir string, opt Options) (*Journal, error) {
 		reqs:          make(chan *appendReq),
 		quit:          make(chan struct{}),
 		committerDone: make(chan struct{}),
+		fold:          pathFold{},
 	}
 	if err := j.load(); err != nil {
 		_ = db.Close()
@@ -130,6 +135,19 @@ func Open(dir string, opt Options) (*Journal, error) {
 		if err := j.startWAL(opt.NoSync); err != nil {
 			_ = db.Close()
 			return nil, fmt.Errorf("open journal %s: %w", dir, err)
+		}
+	}
+	if !j.ro {
+		n, err := j.foldTail()
+		if err != nil {
+			if j.wal != nil {
+				j.wal.close()
+			}
+			_ = db.Close()
+			return nil, fmt.Errorf("open journal %s: %w", dir, err)
+		}
+		if n > 0 {
+			j.log.Info("pending records folded into the pending-path table", zap.Int("records", n))
 		}
 	}
 	if j.ro {

@@ -12,6 +12,8 @@ import (
 //	b/<path>                     -> encodeBase(Base)         one per profile path with a base version
 //	m/<name>                     -> raw bytes                small roamfs metadata (SetMeta)
 //	m/synced                     -> 8 bytes big-endian uint64 the synced watermark (Commit)
+//	p/<path>                     -> encodeMark(mark)         one per path named by a pending record (pending.go)
+//	m/folded                     -> 8 bytes big-endian uint64 every record up to it is in the p/ table
 //
 // Sequence numbers are big-endian so that badger's byte order is Seq order:
 // Scan is a forward iteration and LastSeq a single reverse seek. Paths are
@@ -21,10 +23,14 @@ const (
 	prefixRecord = "r/"
 	prefixBase   = "b/"
 	prefixMeta   = "m/"
+	prefixPath   = "p/"
 
 	// metaSynced is the meta name of the synced watermark. SetMeta refuses it:
 	// only Commit may move the watermark, and never backwards.
 	metaSynced = "synced"
+	// metaFolded is the meta name of the pending-path table's high mark
+	// (pending.go); reserved like metaSynced.
+	metaFolded = "folded"
 
 	recordKeyLen = len(prefixRecord) + 8
 )
@@ -50,6 +56,10 @@ func baseKey(path string) []byte { return []byte(prefixBase + path) }
 func pathFromBaseKey(k []byte) string { return string(k[len(prefixBase):]) }
 
 func metaKey(name string) []byte { return []byte(prefixMeta + name) }
+
+func pathKey(path string) []byte { return []byte(prefixPath + path) }
+
+func pathFromPathKey(k []byte) string { return string(k[len(prefixPath):]) }
 
 func encodeUint64(v uint64) []byte {
 	b := make([]byte, 8)
