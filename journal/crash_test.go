@@ -78,6 +78,7 @@ func checkAfterCrash(t *testing.T, dir string, ro bool) {
 	if _, ok, err := j.Base("f1"); !ok || err != nil {
 		t.Errorf("ro=%v: base lost: %v", ro, err)
 	}
+	checkPathTable(t, j, false)
 }
 
 // TestCrashRotateHelper is not a test: TestCrashAcrossRotations runs the test
@@ -175,6 +176,7 @@ func TestCrashAcrossRotations(t *testing.T) {
 		for _, r := range scanAll(t, j, true) {
 			got[r.Seq] = r.Path
 		}
+		checkPathTable(t, j, false)
 		j.Close()
 		for seq, p := range acked {
 			if got[seq] != p {
