@@ -221,47 +221,39 @@ func (j *Journal) commitGroup(group []*appendReq, budget int64) {
 	}
 	if err == nil {
 		// After the waiters are answered: emptying the file costs a few
-		// syncs that no acknowledgement needs to wait for.
+		// syncs that no acknowledgement needs to wait for; so does storing
+		// the pending paths.
 		j.maybeRotateWAL()
+		j.maybeStorePaths()
 	}
 }
 
-// writeRecords returns the highest Seq known to be committed. Each
-// transaction also carries its records' pending-path entries and raises the
-// table's mark to its last record (pending.go).
+// writeRecords returns the highest Seq known to be committed. The paths of
+// each committed transaction's records are folded into the pending-path
+// table's in-memory part (pending.go).
 func (j *Journal) writeRecords(group []*appendReq, budget int64) (uint64, error) {
 	committed := j.lastSeq.Load()
 	txn := j.db.NewTransaction(true)
 	defer func() { txn.Discard() }()
 	var inTxn, size int64
 	var txnLast uint64
-	fold := j.fold
 	flush := func() error {
 		if inTxn == 0 {
 			return nil
 		}
-		if err := fold.write(txn, false); err != nil {
-			return err
-		}
-		if err := setFolded(txn, txnLast); err != nil {
-			return err
-		}
-		if err := j.commitRecords(txn); err != nil {
+		if err := j.commitRecords(txn, group, committed+1, txnLast); err != nil {
 			return err
 		}
 		j.txns.Add(1)
 		committed = txnLast
 		txn = j.db.NewTransaction(true)
 		inTxn, size = 0, 0
-		clear(fold)
 		return nil
 	}
-	defer clear(fold)
 	for _, r := range group {
 		for _, rec := range r.recs {
 			e := badger.NewEntry(recordKey(rec.Seq), encodeRecord(rec))
-			// Room for the record and, at worst, two new table entries.
-			es := int64(len(e.Key)+len(e.Value)+recordOverhead) + pathEntrySize(rec.Path) + pathEntrySize(rec.OldPath)
+			es := int64(len(e.Key) + len(e.Value) + recordOverhead)
 			if inTxn > 0 && size+es > budget {
 				if err := flush(); err != nil {
 					return committed, err
@@ -278,17 +270,28 @@ func (j *Journal) writeRecords(group []*appendReq, budget int64) (uint64, error)
 				return committed, err
 			}
 			inTxn++
-			size += int64(len(e.Key)+len(e.Value)+recordOverhead) + fold.add(rec)
+			size += es
 			txnLast = rec.Seq
 		}
 	}
 	return committed, flush()
 }
 
-// commitRecords commits a transaction of records under tableMu, so that a
-// pruning Commit either sees its table entries or deletes before them.
-func (j *Journal) commitRecords(txn *badger.Txn) error {
+// commitRecords commits a transaction holding the group's records from
+// Seq first to last and folds their paths in, under tableMu: whoever reads or
+// prunes the table sees both or neither.
+func (j *Journal) commitRecords(txn *badger.Txn, group []*appendReq, first, last uint64) error {
 	j.tableMu.Lock()
 	defer j.tableMu.Unlock()
-	return txn.Commit()
+	if err := txn.Commit(); err != nil {
+		return err
+	}
+	for _, r := range group {
+		for _, rec := range r.recs {
+			if rec.Seq >= first && rec.Seq <= last {
+				j.fresh.add(rec)
+			}
+		}
+	}
+	return nil
 }

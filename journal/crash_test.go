@@ -21,6 +21,8 @@ func TestCrashHelper(t *testing.T) {
 	if dir == "" {
 		t.Skip("helper process for TestCrashRecovery")
 	}
+	// Some pending paths stored, the latest only in memory at the kill.
+	storeMaxRecords = 30
 	j, err := Open(dir, Options{})
 	if err != nil {
 		fmt.Println(err)
@@ -91,6 +93,7 @@ func TestCrashRotateHelper(t *testing.T) {
 		t.Skip("helper process for TestCrashAcrossRotations")
 	}
 	walRotateBytes = 16 << 10
+	storeMaxPaths = 100
 	j, err := Open(dir, Options{})
 	if err != nil {
 		fmt.Println(err)

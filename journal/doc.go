@@ -24,6 +24,5 @@
 // open read-write; a second Open returns an error wrapping ErrLocked.
 //
 // Lock order (see journal.go): Journal.commitMu, then Journal.tableMu, then
-// Journal.mu. The group committer goroutine takes only tableMu, around each
-// commit of records.
+// Journal.mu. The group committer goroutine takes only tableMu.
 package journal

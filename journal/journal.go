@@ -42,8 +42,9 @@ func (o Options) useWAL() bool {
 // Lock order: commitMu, then tableMu, then mu. mu only guards the closed flag
 // and the ops count, never a badger call, so a Scan callback may call any
 // other method (including Append and Commit) without deadlocking. tableMu
-// orders the committer's record transactions with Commit's deletes from the
-// pending-path table (pending.go); the committer takes no other lock.
+// makes the pending-path table's two parts (pending.go) change together:
+// the committer takes it to commit records and fold their paths in, and
+// takes no other lock.
 type Journal struct {
 	dir string
 	db  *badger.DB
@@ -56,12 +57,15 @@ type Journal struct {
 	lastTime time.Time     // time of the last record handed a Seq; the committer's alone
 	synced   atomic.Uint64 // the watermark; written only under commitMu (and Open)
 	txns     atomic.Uint64 // record transactions committed, for benchmarks
-	fold     pathFold      // the committer's scratch for a transaction's pending-path entries
+	// fresh is the pending-path table's in-memory part: the paths of the
+	// records after the stored mark (pending.go). Guarded by tableMu.
+	fresh  pathFold
+	folded uint64 // the stored mark (m/folded); guarded by tableMu
 
 	walRotations atomic.Uint64 // times the write-ahead file was emptied while open (wal_rotate.go)
 
 	commitMu sync.Mutex // serialises Commit, SetBases and SetMeta
-	tableMu  sync.Mutex // held across a commit of records and across a pruning transaction (pending.go)
+	tableMu  sync.Mutex // guards fresh; held across a commit of records, a store of fresh and a pruning transaction (pending.go)
 
 	mu     sync.Mutex
 	closed bool
@@ -125,7 +129,7 @@ func Open(dir string, opt Options) (*Journal, error) {
 		reqs:          make(chan *appendReq),
 		quit:          make(chan struct{}),
 		committerDone: make(chan struct{}),
-		fold:          pathFold{},
+		fresh:         pathFold{},
 	}
 	if err := j.load(); err != nil {
 		_ = db.Close()
@@ -278,6 +282,12 @@ func (j *Journal) Close() error {
 			j.trim.close()
 		}
 		j.ops.Wait()
+		if !j.ro {
+			// A clean close leaves nothing for the next Open to fold.
+			if err := j.storePaths(); err != nil {
+				j.log.Warn("pending paths not stored; the next open folds them again from the records", zap.Error(err))
+			}
+		}
 		if err := j.db.Close(); err != nil {
 			j.closeErr = fmt.Errorf("close journal %s: %w", j.dir, err)
 		}

@@ -12,25 +12,31 @@ import (
 //	b/<path>                     -> encodeBase(Base)         one per profile path with a base version
 //	m/<name>                     -> raw bytes                small roamfs metadata (SetMeta)
 //	m/synced                     -> 8 bytes big-endian uint64 the synced watermark (Commit)
-//	p/<path>                     -> encodeMark(mark)         one per path named by a pending record (pending.go)
-//	m/folded                     -> 8 bytes big-endian uint64 every record up to it is in the p/ table
+//	t/p/<path>                   -> encodeMark(mark)         one per path named by a pending record (pending.go)
+//	t/folded                     -> 8 bytes big-endian uint64 every record up to it is in the t/p/ table
 //
 // Sequence numbers are big-endian so that badger's byte order is Seq order:
 // Scan is a forward iteration and LastSeq a single reverse seek. Paths are
 // stored as given (profile-relative, '/'-separated), so byte order is path
 // order and everything under a directory "d" is the contiguous range "b/d/".
+//
+// The pending-path table and its mark sort after the records, on purpose:
+// badger compacts all its level-0 tables at once into the key range they
+// span, and records only ever extend the r/ range at its end. A key before
+// r/ in each memtable (a mark under m/ was the first try) makes that range
+// the whole journal, and every compaction rewrote every record, holding a
+// journal's worth of table builders in memory.
 const (
 	prefixRecord = "r/"
 	prefixBase   = "b/"
 	prefixMeta   = "m/"
-	prefixPath   = "p/"
+	prefixTable  = "t/"
+	prefixPath   = prefixTable + "p/"
+	tableMarkKey = prefixTable + "folded"
 
 	// metaSynced is the meta name of the synced watermark. SetMeta refuses it:
 	// only Commit may move the watermark, and never backwards.
 	metaSynced = "synced"
-	// metaFolded is the meta name of the pending-path table's high mark
-	// (pending.go); reserved like metaSynced.
-	metaFolded = "folded"
 
 	recordKeyLen = len(prefixRecord) + 8
 )

@@ -34,9 +34,8 @@ func (j *Journal) Meta(key string) (val []byte, ok bool, err error) {
 }
 
 // SetMeta durably stores a small metadata value under key. A nil or empty val
-// is stored as empty (Meta then reports ok). The keys "synced" (the
-// watermark, which only Commit may move) and "folded" (pending.go) are
-// reserved.
+// is stored as empty (Meta then reports ok). The key "synced" is reserved
+// for the watermark, which only Commit may move.
 func (j *Journal) SetMeta(key string, val []byte) error {
 	if err := j.enter(); err != nil {
 		return fmt.Errorf("set journal meta %q: %w", key, err)
@@ -45,7 +44,7 @@ func (j *Journal) SetMeta(key string, val []byte) error {
 	if err := j.writable(); err != nil {
 		return fmt.Errorf("set journal meta %q: %w", key, err)
 	}
-	if key == "" || key == metaSynced || key == metaFolded {
+	if key == "" || key == metaSynced {
 		return fmt.Errorf("set journal meta %q: reserved or empty key", key)
 	}
 	j.commitMu.Lock()

@@ -131,7 +131,14 @@ func TestPendingPathsFoldRecords(t *testing.T) {
 	if _, ok := got[""]; ok {
 		t.Error("the root reported as a path")
 	}
-	// One table entry per path, however many records: 7 Documents paths.
+	// One stored entry per path, however many records: 7 Documents paths.
+	if n := len(rawTable(t, j)); n != 0 {
+		t.Errorf("%d entries stored before anything asked for it", n)
+	}
+	if err := j.storePaths(); err != nil {
+		t.Fatal(err)
+	}
+	checkPathTable(t, j, false)
 	if n := len(rawTable(t, j)); n != len(got) || n != 5+7 {
 		t.Errorf("table holds %d entries for %d paths", n, len(got))
 	}
@@ -300,7 +307,7 @@ func dropTable(t *testing.T, dir string, folded uint64, keep func(string) bool) 
 		if folded > 0 {
 			return setFolded(txn, folded)
 		}
-		return txn.Delete(metaKey(metaFolded))
+		return txn.Delete([]byte(tableMarkKey))
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -401,6 +408,9 @@ func TestPendingPathsStaleEntriesIgnored(t *testing.T) {
 	for i := range 10 {
 		appendOK(t, j, Record{Op: OpWrite, Path: fmt.Sprintf("f%d", i)})
 	}
+	if err := j.storePaths(); err != nil {
+		t.Fatal(err)
+	}
 	err := j.db.Update(func(txn *badger.Txn) error { return txn.Set(metaKey(metaSynced), encodeUint64(6)) })
 	if err != nil {
 		t.Fatal(err)
@@ -416,56 +426,119 @@ func TestPendingPathsStaleEntriesIgnored(t *testing.T) {
 	checkPathTable(t, j, false)
 }
 
+// TestPendingPathsWALRecovery: records badger lost come back from the
+// write-ahead file, and their paths with them, whether the stored part of
+// the table survived the loss (it was stored later, in a memtable that
+// survived) or went with the records.
 func TestPendingPathsWALRecovery(t *testing.T) {
+	for _, lostStore := range []bool{false, true} {
+		t.Run(fmt.Sprintf("store-lost=%v", lostStore), func(t *testing.T) {
+			dir := t.TempDir()
+			j, err := Open(dir, Options{NoSync: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := time.Unix(1700000000, 0)
+			var recs []Record
+			for i := uint64(1); i <= 10; i++ {
+				recs = append(recs, Record{Seq: i, Time: at, Session: "s", Op: OpWrite, Path: fmt.Sprintf("f%d", i%4)})
+			}
+			recs[4].Path = "only-in-5"
+			appendOK(t, j, recs...)
+			if err := j.Commit(2, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			j.Close() // stores the table, mark 10
+
+			j, err = Open(dir, Options{NoSync: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// badger loses records 4 and 5 (and with lostStore, what was
+			// stored of the table after them).
+			err = j.db.Update(func(txn *badger.Txn) error {
+				for _, s := range []uint64{4, 5} {
+					if err := txn.Delete(recordKey(s)); err != nil {
+						return err
+					}
+				}
+				if !lostStore {
+					return nil
+				}
+				for _, p := range []string{"f0", "f1", "f2", "f3", "only-in-5"} {
+					if err := txn.Delete(pathKey(p)); err != nil {
+						return err
+					}
+				}
+				return txn.Delete([]byte(tableMarkKey))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			j.db.Close() // not j.Close: nothing else may be written
+			// The write-ahead file has everything, then a group whose badger
+			// write failed (its Seq handed out again) and the group that
+			// reused it.
+			failed := Record{Seq: 11, Time: at, Session: "s", Op: OpCreate, Path: "failed-group"}
+			reused := Record{Seq: 11, Time: at, Session: "s", Op: OpCreate, Path: "f11"}
+			walRecords(t, dir, append(append([]Record{}, recs...), failed, reused), nil)
+
+			j, err = Open(dir, Options{NoSync: true, WAL: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer j.Close()
+			if j.LastSeq() != 11 {
+				t.Fatalf("LastSeq %d", j.LastSeq())
+			}
+			checkPathTable(t, j, false)
+			got, _ := pendingPaths(t, j)
+			if got["only-in-5"].Seq != 5 || got["f11"].Seq != 11 || got["f3"].Seq != 7 {
+				t.Errorf("recovered paths: %v", got)
+			}
+			if _, ok := got["failed-group"]; ok {
+				t.Error("a path of a record the write-ahead file superseded is pending")
+			}
+		})
+	}
+}
+
+// TestPendingPathsStoredInTurn: the in-memory part goes to badger once it
+// is large enough, while appends and commits go on.
+func TestPendingPathsStoredInTurn(t *testing.T) {
+	defer func(p int, r uint64) { storeMaxPaths, storeMaxRecords = p, r }(storeMaxPaths, storeMaxRecords)
+	storeMaxPaths, storeMaxRecords = 50, 200
 	dir := t.TempDir()
 	j, err := Open(dir, Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := time.Unix(1700000000, 0)
-	var recs []Record
-	for i := uint64(1); i <= 10; i++ {
-		recs = append(recs, Record{Seq: i, Time: at, Session: "s", Op: OpWrite, Path: fmt.Sprintf("f%d", i%4)})
-	}
-	recs[4].Path = "only-in-5" // lost with record 5
-	appendOK(t, j, recs...)
-	if err := j.Commit(2, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	// badger loses records 4 and 5, and with them their transaction's
-	// entries: the table is what the records left (6..10) wrote.
-	err = j.db.Update(func(txn *badger.Txn) error {
-		for _, s := range []uint64{4, 5} {
-			if err := txn.Delete(recordKey(s)); err != nil {
-				return err
+	for i := range 1000 {
+		appendOK(t, j, Record{Op: OpWrite, Path: fmt.Sprintf("d%d/f%d", i%3, i%70)})
+		if i%150 == 149 {
+			if err := j.Commit(j.LastSeq()-20, nil, nil); err != nil {
+				t.Fatal(err)
 			}
 		}
-		return txn.Delete(pathKey("only-in-5"))
-	})
-	if err != nil {
-		t.Fatal(err)
+		if i%97 == 0 {
+			checkPathTable(t, j, false)
+		}
 	}
+	j.tableMu.Lock()
+	n, folded := len(j.fresh), j.folded
+	j.tableMu.Unlock()
+	if n > 70 || folded < 1000-200 {
+		t.Errorf("%d paths in memory, stored through %d of 1000", n, folded)
+	}
+	if len(rawTable(t, j)) == 0 {
+		t.Error("nothing stored")
+	}
+	checkPathTable(t, j, false)
 	j.Close()
-	// The write-ahead file has everything, then a group whose badger write
-	// failed (its Seq handed out again) and the group that reused it.
-	failed := Record{Seq: 11, Time: at, Session: "s", Op: OpCreate, Path: "failed-group"}
-	reused := Record{Seq: 11, Time: at, Session: "s", Op: OpCreate, Path: "f11"}
-	walRecords(t, dir, append(append([]Record{}, recs...), failed, reused), nil)
-
-	j, err = Open(dir, Options{NoSync: true, WAL: true})
+	j, err = Open(dir, Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	if j.LastSeq() != 11 {
-		t.Fatalf("LastSeq %d", j.LastSeq())
-	}
 	checkPathTable(t, j, false)
-	got, _ := pendingPaths(t, j)
-	if got["only-in-5"].Seq != 5 || got["f11"].Seq != 11 {
-		t.Errorf("recovered paths: %v", got)
-	}
-	if _, ok := got["failed-group"]; ok {
-		t.Error("a path of a record the write-ahead file superseded is pending")
-	}
 }

@@ -173,7 +173,7 @@ func (j *Journal) recoverWAL() (int, error) {
 		}
 		if r.Seq <= folded {
 			folded = r.Seq - 1
-			if err := w.set(badger.NewEntry(metaKey(metaFolded), encodeUint64(folded))); err != nil {
+			if err := w.set(badger.NewEntry([]byte(tableMarkKey), encodeUint64(folded))); err != nil {
 				return fmt.Errorf("record %d: %w", r.Seq, err)
 			}
 		}
