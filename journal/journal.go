@@ -60,7 +60,7 @@ type Journal struct {
 	// fresh is the pending-path table's in-memory part: the paths of the
 	// records after the stored mark (pending.go). Guarded by tableMu.
 	fresh  pathFold
-	folded uint64 // the stored mark (m/folded); guarded by tableMu
+	folded uint64 // the stored mark (t/folded); guarded by tableMu
 
 	walRotations atomic.Uint64 // times the write-ahead file was emptied while open (wal_rotate.go)
 
