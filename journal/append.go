@@ -221,12 +221,16 @@ func (j *Journal) commitGroup(group []*appendReq, budget int64) {
 	}
 	if err == nil {
 		// After the waiters are answered: emptying the file costs a few
-		// syncs that no acknowledgement needs to wait for.
+		// syncs that no acknowledgement needs to wait for; so does storing
+		// the pending paths.
 		j.maybeRotateWAL()
+		j.maybeStorePaths()
 	}
 }
 
-// writeRecords returns the highest Seq known to be committed.
+// writeRecords returns the highest Seq known to be committed. The paths of
+// each committed transaction's records are folded into the pending-path
+// table's in-memory part (pending.go).
 func (j *Journal) writeRecords(group []*appendReq, budget int64) (uint64, error) {
 	committed := j.lastSeq.Load()
 	txn := j.db.NewTransaction(true)
@@ -237,7 +241,7 @@ func (j *Journal) writeRecords(group []*appendReq, budget int64) (uint64, error)
 		if inTxn == 0 {
 			return nil
 		}
-		if err := txn.Commit(); err != nil {
+		if err := j.commitRecords(txn, group, committed+1, txnLast); err != nil {
 			return err
 		}
 		j.txns.Add(1)
@@ -271,4 +275,23 @@ func (j *Journal) writeRecords(group []*appendReq, budget int64) (uint64, error)
 		}
 	}
 	return committed, flush()
+}
+
+// commitRecords commits a transaction holding the group's records from
+// Seq first to last and folds their paths in, under tableMu: whoever reads or
+// prunes the table sees both or neither.
+func (j *Journal) commitRecords(txn *badger.Txn, group []*appendReq, first, last uint64) error {
+	j.tableMu.Lock()
+	defer j.tableMu.Unlock()
+	if err := txn.Commit(); err != nil {
+		return err
+	}
+	for _, r := range group {
+		for _, rec := range r.recs {
+			if rec.Seq >= first && rec.Seq <= last {
+				j.fresh.add(rec)
+			}
+		}
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	badger "github.com/dgraph-io/badger/v4"
+	"go.uber.org/zap"
 )
 
 // Commit is phase 2 of a logoff, called by the syncer once every record with
@@ -18,6 +19,9 @@ import (
 // some bases new and the watermark unchanged, so the next sync replays the
 // same records against the same server state — safe, because replay is
 // idempotent.
+//
+// The pending-path entries of the records it marks synced go after the
+// watermark (pending.go); an entry that a record after through touched stays.
 //
 // through must not exceed LastSeq: a watermark ahead of the journal would
 // count records not yet written as synced. Commit is serialised with
@@ -48,6 +52,13 @@ func (j *Journal) Commit(through uint64, set map[string]Base, del []string) erro
 		return fmt.Errorf("commit journal %s: watermark %d: %w", j.dir, through, err)
 	}
 	j.synced.Store(through)
+	// After the watermark: an entry a crash or a failure here leaves behind
+	// is at or below it, which PendingPaths ignores and the next Commit
+	// deletes; one deleted before the watermark moved would lose a pending
+	// path. So a failure here does not fail the commit.
+	if err := j.prunePaths(through); err != nil {
+		j.log.Warn("synced paths left in the pending-path table until the next commit", zap.Error(err))
+	}
 	return nil
 }
 

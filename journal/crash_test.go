@@ -21,6 +21,8 @@ func TestCrashHelper(t *testing.T) {
 	if dir == "" {
 		t.Skip("helper process for TestCrashRecovery")
 	}
+	// Some pending paths stored, the latest only in memory at the kill.
+	storeMaxRecords = 30
 	j, err := Open(dir, Options{})
 	if err != nil {
 		fmt.Println(err)
@@ -78,6 +80,7 @@ func checkAfterCrash(t *testing.T, dir string, ro bool) {
 	if _, ok, err := j.Base("f1"); !ok || err != nil {
 		t.Errorf("ro=%v: base lost: %v", ro, err)
 	}
+	checkPathTable(t, j, false)
 }
 
 // TestCrashRotateHelper is not a test: TestCrashAcrossRotations runs the test
@@ -90,6 +93,7 @@ func TestCrashRotateHelper(t *testing.T) {
 		t.Skip("helper process for TestCrashAcrossRotations")
 	}
 	walRotateBytes = 16 << 10
+	storeMaxPaths = 100
 	j, err := Open(dir, Options{})
 	if err != nil {
 		fmt.Println(err)
@@ -175,6 +179,7 @@ func TestCrashAcrossRotations(t *testing.T) {
 		for _, r := range scanAll(t, j, true) {
 			got[r.Seq] = r.Path
 		}
+		checkPathTable(t, j, false)
 		j.Close()
 		for seq, p := range acked {
 			if got[seq] != p {

@@ -39,9 +39,12 @@ func (o Options) useWAL() bool {
 
 // Journal is an open change journal. All methods are safe for concurrent use.
 //
-// Lock order: commitMu before mu. mu only guards the closed flag and the ops
-// count, never a badger call, so a Scan callback may call any other method
-// (including Append and Commit) without deadlocking.
+// Lock order: commitMu, then tableMu, then mu. mu only guards the closed flag
+// and the ops count, never a badger call, so a Scan callback may call any
+// other method (including Append and Commit) without deadlocking. tableMu
+// makes the pending-path table's two parts (pending.go) change together:
+// the committer takes it to commit records and fold their paths in, and
+// takes no other lock.
 type Journal struct {
 	dir string
 	db  *badger.DB
@@ -54,10 +57,15 @@ type Journal struct {
 	lastTime time.Time     // time of the last record handed a Seq; the committer's alone
 	synced   atomic.Uint64 // the watermark; written only under commitMu (and Open)
 	txns     atomic.Uint64 // record transactions committed, for benchmarks
+	// fresh is the pending-path table's in-memory part: the paths of the
+	// records after the stored mark (pending.go). Guarded by tableMu.
+	fresh  pathFold
+	folded uint64 // the stored mark (t/folded); guarded by tableMu
 
 	walRotations atomic.Uint64 // times the write-ahead file was emptied while open (wal_rotate.go)
 
 	commitMu sync.Mutex // serialises Commit, SetBases and SetMeta
+	tableMu  sync.Mutex // guards fresh; held across a commit of records, a store of fresh and a pruning transaction (pending.go)
 
 	mu     sync.Mutex
 	closed bool
@@ -121,6 +129,7 @@ func Open(dir string, opt Options) (*Journal, error) {
 		reqs:          make(chan *appendReq),
 		quit:          make(chan struct{}),
 		committerDone: make(chan struct{}),
+		fresh:         pathFold{},
 	}
 	if err := j.load(); err != nil {
 		_ = db.Close()
@@ -130,6 +139,19 @@ func Open(dir string, opt Options) (*Journal, error) {
 		if err := j.startWAL(opt.NoSync); err != nil {
 			_ = db.Close()
 			return nil, fmt.Errorf("open journal %s: %w", dir, err)
+		}
+	}
+	if !j.ro {
+		n, err := j.foldTail()
+		if err != nil {
+			if j.wal != nil {
+				j.wal.close()
+			}
+			_ = db.Close()
+			return nil, fmt.Errorf("open journal %s: %w", dir, err)
+		}
+		if n > 0 {
+			j.log.Info("pending records folded into the pending-path table", zap.Int("records", n))
 		}
 	}
 	if j.ro {
@@ -260,6 +282,12 @@ func (j *Journal) Close() error {
 			j.trim.close()
 		}
 		j.ops.Wait()
+		if !j.ro {
+			// A clean close leaves nothing for the next Open to fold.
+			if err := j.storePaths(); err != nil {
+				j.log.Warn("pending paths not stored; the next open folds them again from the records", zap.Error(err))
+			}
+		}
 		if err := j.db.Close(); err != nil {
 			j.closeErr = fmt.Errorf("close journal %s: %w", j.dir, err)
 		}

@@ -12,15 +12,27 @@ import (
 //	b/<path>                     -> encodeBase(Base)         one per profile path with a base version
 //	m/<name>                     -> raw bytes                small roamfs metadata (SetMeta)
 //	m/synced                     -> 8 bytes big-endian uint64 the synced watermark (Commit)
+//	t/p/<path>                   -> encodeMark(mark)         one per path named by a pending record (pending.go)
+//	t/folded                     -> 8 bytes big-endian uint64 every record up to it is in the t/p/ table
 //
 // Sequence numbers are big-endian so that badger's byte order is Seq order:
 // Scan is a forward iteration and LastSeq a single reverse seek. Paths are
 // stored as given (profile-relative, '/'-separated), so byte order is path
 // order and everything under a directory "d" is the contiguous range "b/d/".
+//
+// The pending-path table and its mark sort after the records, on purpose:
+// badger compacts all its level-0 tables at once into the key range they
+// span, and records only ever extend the r/ range at its end. A key before
+// r/ in each memtable (a mark under m/ was the first try) makes that range
+// the whole journal, and every compaction rewrote every record, holding a
+// journal's worth of table builders in memory.
 const (
 	prefixRecord = "r/"
 	prefixBase   = "b/"
 	prefixMeta   = "m/"
+	prefixTable  = "t/"
+	prefixPath   = prefixTable + "p/"
+	tableMarkKey = prefixTable + "folded"
 
 	// metaSynced is the meta name of the synced watermark. SetMeta refuses it:
 	// only Commit may move the watermark, and never backwards.
@@ -50,6 +62,10 @@ func baseKey(path string) []byte { return []byte(prefixBase + path) }
 func pathFromBaseKey(k []byte) string { return string(k[len(prefixBase):]) }
 
 func metaKey(name string) []byte { return []byte(prefixMeta + name) }
+
+func pathKey(path string) []byte { return []byte(prefixPath + path) }
+
+func pathFromPathKey(k []byte) string { return string(k[len(prefixPath):]) }
 
 func encodeUint64(v uint64) []byte {
 	b := make([]byte, 8)

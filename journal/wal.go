@@ -144,20 +144,36 @@ func (w *wal) close() error { return w.f.Close() }
 // file (a group whose badger write failed gave its numbers back, and the next
 // group reused them) the later frame, written last, wins. The file is read
 // as a stream; the writes go out in transactions of badger's size limit.
+//
+// The pending-path table is left to foldTail, which Open runs next: a record
+// put back at or below the table's mark first lowers the mark (in the same
+// or an earlier transaction), so the fold covers it even after a crash here.
+// Writing the entries here instead could leave one for a record that a later
+// frame with the same Seq replaced.
 func (j *Journal) recoverWAL() (int, error) {
 	last := j.lastSeq.Load()
 	snap := j.db.NewTransaction(false)
 	defer snap.Discard()
+	folded, err := readFolded(snap)
+	if err != nil {
+		return 0, err
+	}
 	w := chunkWriter{db: j.db}
 	defer w.discard()
 	n, newLast := 0, last
-	err := j.wal.replay(func(r Record) error {
+	err = j.wal.replay(func(r Record) error {
 		if r.Seq <= last {
 			_, err := snap.Get(recordKey(r.Seq))
 			if err == nil {
 				return nil
 			}
 			if !errors.Is(err, badger.ErrKeyNotFound) {
+				return fmt.Errorf("record %d: %w", r.Seq, err)
+			}
+		}
+		if r.Seq <= folded {
+			folded = r.Seq - 1
+			if err := w.set(badger.NewEntry([]byte(tableMarkKey), encodeUint64(folded))); err != nil {
 				return fmt.Errorf("record %d: %w", r.Seq, err)
 			}
 		}

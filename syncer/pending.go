@@ -3,7 +3,6 @@ package syncer
 import (
 	"fmt"
 	"path"
-	"strings"
 
 	"roamfs/journal"
 )
@@ -24,21 +23,25 @@ func (s *Syncer) loadPending() (*pending, error) {
 	if err := s.cfg.Journal.Barrier(); err != nil {
 		return nil, fmt.Errorf("read journal: %w", err)
 	}
-	err := s.cfg.Journal.Scan(false, func(r journal.Record) error {
-		pd.through = r.Seq
-		// The new name last: a rename that changes only case must leave the
-		// key spelled as the cache now has it.
-		for _, p := range []string{r.OldPath, r.Path} {
-			p = strings.Trim(p, "/")
-			if p != "" {
-				pd.paths[s.key(p)] = true
-				pd.spelling[s.key(p)] = p
-			}
+	// The journal keeps the paths folded as the records go in: this costs
+	// one entry per distinct path, however many records name it.
+	latest := map[string]journal.PendingPath{} // key → its latest spelling
+	through, err := s.cfg.Journal.PendingPaths(func(pp journal.PendingPath) error {
+		k := s.key(pp.Path)
+		// Spellings of one key: the later wins, so a rename that changes
+		// only case leaves the key spelled as the cache now has it.
+		if cur, ok := latest[k]; !ok || pp.After(cur) {
+			latest[k] = pp
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read journal: %w", err)
+	}
+	pd.through = through
+	for k, pp := range latest {
+		pd.paths[k] = true
+		pd.spelling[k] = pp.Path
 	}
 	return pd, nil
 }
