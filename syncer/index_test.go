@@ -91,22 +91,31 @@ func serverMeta(t *testing.T, server string) ServerMeta {
 	return m
 }
 
-// serverIndexOf decodes the server's index, which its metadata must name.
+// serverIndexOf decodes the server's index, base and deltas, which its
+// metadata must name, and returns the last file's reference.
 func serverIndexOf(t *testing.T, server string) (*serverIndex, IndexRef) {
 	t.Helper()
-	m := serverMeta(t, server)
-	if m.Index == nil {
+	c := serverMeta(t, server).indexChain()
+	if c == nil {
 		t.Fatal("the server metadata names no index")
 	}
-	data, err := os.ReadFile(filepath.Join(server, IndexName))
+	cd := &chainData{}
+	var err error
+	if cd.base, err = os.ReadFile(filepath.Join(server, IndexName)); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range c.Deltas {
+		data, err := os.ReadFile(filepath.Join(server, filepath.FromSlash(deltaPath(d.Generation))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cd.deltas = append(cd.deltas, data)
+	}
+	ix, err := decodeChain(c, cd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ix, err := decodeIndex(data, *m.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ix, *m.Index
+	return ix, c.tail()
 }
 
 // checkIndexMatchesServer: the index lists exactly what a walk finds, each
@@ -405,6 +414,9 @@ func TestOldRoamfsMetadataMeansWalk(t *testing.T) {
 	}
 }
 
+// isIndexFile reports the index's base and its deltas.
+func isIndexFile(rel string) bool { return rel == IndexName || strings.HasPrefix(rel, IndexDeltaDir+"/") }
+
 func ixFile(p string) store.Info {
 	return store.Info{Path: p, Kind: store.KindFile, Size: 4, MTime: time.Unix(1, 0), Mode: 0o644, Allocated: -1}
 }
@@ -601,7 +613,7 @@ func TestRacingLogoffsLostUpdate(t *testing.T) {
 	b.write("Documents/Sub/from-b.txt", "b")
 	var once atomic.Bool
 	a.server.FailOn(func(op, rel string) error {
-		if op == store.OpPut && rel == IndexName && once.CompareAndSwap(false, true) {
+		if op == store.OpPut && isIndexFile(rel) && once.CompareAndSwap(false, true) {
 			b.logoff()
 		}
 		return nil
@@ -638,7 +650,7 @@ func TestIndexWriteFailureKeepsLogoff(t *testing.T) {
 	a.logon()
 	a.write("Desktop/x.txt", "x")
 	a.server.FailOn(func(op, rel string) error {
-		if rel == IndexName && op == store.OpPut {
+		if isIndexFile(rel) && op == store.OpPut {
 			return errors.New("disk full")
 		}
 		return nil
