@@ -415,7 +415,9 @@ func TestOldRoamfsMetadataMeansWalk(t *testing.T) {
 }
 
 // isIndexFile reports the index's base and its deltas.
-func isIndexFile(rel string) bool { return rel == IndexName || strings.HasPrefix(rel, IndexDeltaDir+"/") }
+func isIndexFile(rel string) bool {
+	return rel == IndexName || strings.HasPrefix(rel, IndexDeltaDir+"/")
+}
 
 func ixFile(p string) store.Info {
 	return store.Info{Path: p, Kind: store.KindFile, Size: 4, MTime: time.Unix(1, 0), Mode: 0o644, Allocated: -1}
