@@ -257,7 +257,8 @@ func TestLogonUsesIndex(t *testing.T) {
 }
 
 // TestIndexKeptByManyLogoffs: after every logoff of two machines taking turns
-// the index lists exactly the server, while only the first one walked.
+// the index (base and deltas) lists exactly the server, while only the first
+// one walked.
 func TestIndexKeptByManyLogoffs(t *testing.T) {
 	server := filepath.Join(t.TempDir(), "server")
 	a := seedProfile(t, server)
@@ -282,6 +283,9 @@ func TestIndexKeptByManyLogoffs(t *testing.T) {
 		if t.Failed() {
 			t.Fatalf("after step %d", i)
 		}
+	}
+	if c := serverMeta(t, server).indexChain(); len(c.Deltas) != len(ops) {
+		t.Errorf("want a delta for each logoff on the first base: %+v", c)
 	}
 }
 
