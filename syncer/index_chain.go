@@ -227,14 +227,17 @@ func (s *Syncer) readIndexFile(ctx context.Context, rel string, ref IndexRef) ([
 	return data, nil
 }
 
-// clearedAt is, for each path whose subtree a delta cleared (a tombstone, an
-// entry that is no folder, a top-level entry the delta's top level lacks),
+// clearedAt is, for each folder whose subtree a delta cleared (a tombstone,
+// an entry that is no folder, a top-level entry the delta's top level lacks),
 // the last delta that did.
 type clearedAt map[string]int
 
 // under reports whether an entry at p written by delta k (-1: the base) lies
 // under a folder a later delta cleared.
 func (c clearedAt) under(p string, k int) bool {
+	if len(c) == 0 {
+		return false
+	}
 	for d := parentOf(p); d != ""; d = parentOf(d) {
 		if at, ok := c[d]; ok && at > k {
 			return true
@@ -262,21 +265,32 @@ func applyDeltas(base []store.Info, deltas [][]store.Info) []store.Info {
 			top[i.Path] = true
 		}
 	}
+	// wasDir: only a folder's subtree needs clearing (most records are
+	// files, and checking each base entry against them costs).
+	wasDir := func(p string) bool {
+		if r, ok := over[p]; ok {
+			return r.i.Kind == store.KindDir
+		}
+		at, ok := slices.BinarySearchFunc(base, p, func(i store.Info, p string) int { return strings.Compare(i.Path, p) })
+		return ok && base[at].Kind == store.KindDir
+	}
 	for k, d := range deltas {
 		listed := map[string]bool{}
 		for _, i := range d {
-			over[i.Path] = rec{i, k}
-			if i.Kind != store.KindDir {
+			if i.Kind != store.KindDir && wasDir(i.Path) {
 				cleared[i.Path] = k
 			}
+			over[i.Path] = rec{i, k}
 			if parentOf(i.Path) == "" && i.Kind != store.KindNone {
 				listed[i.Path] = true
 			}
 		}
 		for p := range top {
 			if !listed[p] {
+				if wasDir(p) {
+					cleared[p] = k
+				}
 				over[p] = rec{store.Info{Path: p}, k}
-				cleared[p] = k
 			}
 		}
 		top = listed
