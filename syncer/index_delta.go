@@ -38,8 +38,15 @@ func (s *Syncer) writeDelta(ctx context.Context, before *IndexChain, touched map
 	}
 	data, ref := encodeDelta(before, newGeneration(), list)
 	rel := deltaPath(ref.Generation)
-	err = s.cfg.Store.Put(ctx, rel, bytes.NewReader(data), 0o600, time.Time{})
-	if errors.Is(err, fs.ErrNotExist) { // the first delta: no folder yet
+	// The folder: made for the first delta on a base (stores differ in how
+	// a Put into a missing folder fails), and again should it have gone.
+	if len(before.Deltas) == 0 {
+		err = s.cfg.Store.Mkdir(ctx, IndexDeltaDir, 0o700)
+	}
+	if err == nil {
+		err = s.cfg.Store.Put(ctx, rel, bytes.NewReader(data), 0o600, time.Time{})
+	}
+	if errors.Is(err, fs.ErrNotExist) {
 		if err = s.cfg.Store.Mkdir(ctx, IndexDeltaDir, 0o700); err == nil {
 			err = s.cfg.Store.Put(ctx, rel, bytes.NewReader(data), 0o600, time.Time{})
 		}
