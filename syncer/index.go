@@ -30,8 +30,9 @@ import (
 // once, in order, under a listed folder, the count is sane, and the top level
 // of the server still looks as the index says. Anything else is a walk, with
 // event IndexDistrusted. See index_read.go for what a logon does with it,
-// index_write.go for how a logoff keeps it, and index_verify.go for how
-// changes made behind roamfs' back are found.
+// index_write.go for how a logoff keeps it, index_delta.go for the deltas a
+// write-back adds to it, and index_verify.go for how changes made behind
+// roamfs' back are found.
 
 // IndexName is the index's file at the root of the server copy.
 const IndexName = ".roamfs-index"
@@ -82,8 +83,11 @@ func newGeneration() string {
 	return hex.EncodeToString(b[:])
 }
 
-// isOwnServerFile reports roamfs' own files in the server copy's root.
-func isOwnServerFile(p string) bool { return p == ServerMetaName || p == IndexName }
+// isOwnServerFile reports roamfs' own files in the server copy: the
+// metadata and index in its root, the index's deltas folder and what is in it.
+func isOwnServerFile(p string) bool {
+	return p == ServerMetaName || p == IndexName || p == IndexDeltaDir || strings.HasPrefix(p, IndexDeltaDir+"/")
+}
 
 // encodeIndex writes entries (any order) as a gzip'd binary listing sorted by
 // path and returns the bytes and their reference.
@@ -119,14 +123,22 @@ func indexList(entries map[string]store.Info) []store.Info {
 // then each entry (path, kind, size, mtime in ns, POSIX mode, allocated+1,
 // symlink target) in varints.
 func encodeList(gen string, list []store.Info, walked bool) ([]byte, IndexRef) {
+	return encodeEntries(indexMagic, []string{gen}, list, walked)
+}
+
+// encodeEntries writes the format line magic, the header strings (the last
+// is the file's generation), the count and the entries of list in order.
+func encodeEntries(magic string, header []string, list []store.Info, walked bool) ([]byte, IndexRef) {
 	var out bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&out, gzip.BestSpeed)
 	w := bufio.NewWriterSize(zw, 64<<10)
 	var tmp [binary.MaxVarintLen64]byte
 	uv := func(x uint64) { w.Write(tmp[:binary.PutUvarint(tmp[:], x)]) }
 	str := func(s string) { uv(uint64(len(s))); w.WriteString(s) }
-	w.WriteString(indexMagic)
-	str(gen)
+	w.WriteString(magic)
+	for _, h := range header {
+		str(h)
+	}
 	uv(uint64(len(list)))
 	for _, i := range list {
 		str(i.Path)
@@ -140,7 +152,7 @@ func encodeList(gen string, list []store.Info, walked bool) ([]byte, IndexRef) {
 	w.Flush()
 	zw.Close()
 	sum := sha256.Sum256(out.Bytes())
-	return out.Bytes(), IndexRef{Generation: gen, Entries: len(list), Bytes: int64(out.Len()),
+	return out.Bytes(), IndexRef{Generation: header[len(header)-1], Entries: len(list), Bytes: int64(out.Len()),
 		SHA256: hex.EncodeToString(sum[:]), Walked: walked}
 }
 
@@ -154,63 +166,83 @@ func distrust(format string, a ...any) error {
 // decodeIndex checks data against ref and decodes it. Any doubt is an error
 // wrapping errDistrust: the caller walks instead.
 func decodeIndex(data []byte, ref IndexRef) (*serverIndex, error) {
+	header, list, err := decodeEntries(data, ref, indexMagic, 1, false)
+	if err != nil {
+		return nil, err
+	}
+	return &serverIndex{gen: header[0], list: list}, nil
+}
+
+// decodeEntries checks data against ref and decodes a file of encodeEntries
+// with nHeader header strings, the last of them ref's generation. Every
+// entry must be a clean profile path, listed once and in order, of a known
+// kind; in an index (tombstones false) each lies under a listed folder, in a
+// delta a KindNone entry is a tombstone.
+func decodeEntries(data []byte, ref IndexRef, magic string, nHeader int, tombstones bool) ([]string, []store.Info, error) {
 	if int64(len(data)) != ref.Bytes {
-		return nil, distrust("%d bytes, the metadata says %d", len(data), ref.Bytes)
+		return nil, nil, distrust("%d bytes, the metadata says %d", len(data), ref.Bytes)
 	}
 	sum := sha256.Sum256(data)
 	if hex.EncodeToString(sum[:]) != ref.SHA256 {
-		return nil, distrust("checksum differs from the metadata's (written by another logoff since, or damaged)")
+		return nil, nil, distrust("checksum differs from the metadata's (written by another logoff since, or damaged)")
 	}
 	if ref.Entries < 0 || ref.Entries > maxIndexEntries {
-		return nil, distrust("%d entries is beyond the limit of %d", ref.Entries, maxIndexEntries)
+		return nil, nil, distrust("%d entries is beyond the limit of %d", ref.Entries, maxIndexEntries)
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, distrust("not a gzip stream: %v", err)
+		return nil, nil, distrust("not a gzip stream: %v", err)
 	}
 	r := &indexReader{r: bufio.NewReaderSize(io.LimitReader(zr, maxIndexRaw), 64<<10)}
-	magic := make([]byte, len(indexMagic))
-	if _, err := io.ReadFull(r.r, magic); err != nil || string(magic) != indexMagic {
-		return nil, distrust("unknown format")
+	got := make([]byte, len(magic))
+	if _, err := io.ReadFull(r.r, got); err != nil || string(got) != magic {
+		return nil, nil, distrust("unknown format")
 	}
-	gen := r.str(64)
+	header := make([]string, nHeader)
+	for k := range header {
+		header[k] = r.str(64)
+	}
 	n := r.uv()
 	if r.err != nil {
-		return nil, distrust("damaged header: %v", r.err)
+		return nil, nil, distrust("damaged header: %v", r.err)
 	}
-	if gen != ref.Generation || n != uint64(ref.Entries) {
-		return nil, distrust("generation %q with %d entries, the metadata says %q with %d", gen, n, ref.Generation, ref.Entries)
+	if gen := header[nHeader-1]; gen != ref.Generation || n != uint64(ref.Entries) {
+		return nil, nil, distrust("generation %q with %d entries, the metadata says %q with %d", gen, n, ref.Generation, ref.Entries)
 	}
-	ix := &serverIndex{gen: gen, list: make([]store.Info, 0, min(n, 1<<16))}
+	list := make([]store.Info, 0, min(n, 1<<16))
 	dirs := map[string]bool{"": true}
+	minKind := store.KindFile
+	if tombstones {
+		minKind = store.KindNone
+	}
 	prev := ""
 	for k := uint64(0); k < n; k++ {
 		i := r.info()
 		if r.err != nil {
-			return nil, distrust("entry %d of %d: %v", k+1, n, r.err)
+			return nil, nil, distrust("entry %d of %d: %v", k+1, n, r.err)
 		}
 		if why := badIndexPath(i.Path); why != "" {
-			return nil, distrust("entry %q: %s", i.Path, why)
+			return nil, nil, distrust("entry %q: %s", i.Path, why)
 		}
 		if k > 0 && i.Path <= prev {
-			return nil, distrust("entry %q listed twice or out of order", i.Path)
+			return nil, nil, distrust("entry %q listed twice or out of order", i.Path)
 		}
-		if !dirs[parentOf(i.Path)] {
-			return nil, distrust("entry %q lies under no listed folder", i.Path)
+		if !tombstones && !dirs[parentOf(i.Path)] {
+			return nil, nil, distrust("entry %q lies under no listed folder", i.Path)
 		}
-		if i.Kind < store.KindFile || i.Kind > store.KindOther {
-			return nil, distrust("entry %q has unknown kind %d", i.Path, i.Kind)
+		if i.Kind < minKind || i.Kind > store.KindOther {
+			return nil, nil, distrust("entry %q has unknown kind %d", i.Path, i.Kind)
 		}
 		if i.Kind == store.KindDir {
 			dirs[i.Path] = true
 		}
 		prev = i.Path
-		ix.list = append(ix.list, i)
+		list = append(list, i)
 	}
 	if _, err := r.r.ReadByte(); err != io.EOF {
-		return nil, distrust("data after the last entry")
+		return nil, nil, distrust("data after the last entry")
 	}
-	return ix, nil
+	return header, list, nil
 }
 
 // badIndexPath says why p cannot name an entry of the profile, or "": the

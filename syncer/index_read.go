@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 
 	"go.uber.org/zap"
@@ -16,9 +15,10 @@ import (
 // A logon's server listing: the index when it can be trusted, a walk
 // otherwise. What "trusted" takes:
 //   - the metadata names an index (an older roamfs rewrites the metadata
-//     without it, so its logoffs make the next logon walk), and the index's
-//     bytes match it: length, SHA-256, generation, count;
-//   - every entry is sane (decodeIndex);
+//     without it, so its logoffs make the next logon walk), and the bytes of
+//     its base and of each of its deltas match it: length, SHA-256,
+//     generation, count;
+//   - every entry is sane (decodeIndex, decodeDelta);
 //   - the top level of the server, listed live (one directory read), is what
 //     the index says: the same names, the same kinds, files of the same size
 //     and mtime, folders with the same mtime. A file copied into or removed
@@ -37,8 +37,8 @@ import (
 // indexSnapshot is the index a logon used, kept compressed for the
 // verification that follows it.
 type indexSnapshot struct {
-	ref  IndexRef
-	data []byte
+	chain *IndexChain
+	data  *chainData
 }
 
 // listServer calls fn for every roaming, acceptable entry of the server copy,
@@ -76,8 +76,10 @@ func (s *Syncer) logIndexNotUsed(err error) {
 
 var errNoIndex = errors.New("no profile index")
 
-// trustedIndex reads the metadata and the index it names (one request each)
-// and lists the server's top level; any doubt is an error.
+// trustedIndex reads the metadata and the files of the index it names (one
+// request each) and lists the server's top level; any doubt is an error. A
+// chain whose files are sane is recorded as such (for the next delta) even
+// when the top level has changed since.
 func (s *Syncer) trustedIndex(ctx context.Context) (*serverIndex, *indexSnapshot, map[string]store.Info, error) {
 	m, err := s.ReadServerMeta(ctx)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -86,17 +88,15 @@ func (s *Syncer) trustedIndex(ctx context.Context) (*serverIndex, *indexSnapshot
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if m.Index == nil {
+	c := m.indexChain()
+	if c == nil {
 		return nil, nil, nil, fmt.Errorf("%w: the last logoff (%s) wrote none", errNoIndex, m.Host)
 	}
-	data, err := s.readIndexBytes(ctx, *m.Index)
+	ix, data, err := s.readChain(ctx, c)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	ix, err := decodeIndex(data, *m.Index)
-	if err != nil {
-		return nil, nil, nil, err
-	}
+	s.ix.setVerified(c)
 	top, err := s.listTop(ctx)
 	if err != nil {
 		return nil, nil, nil, err
@@ -104,26 +104,7 @@ func (s *Syncer) trustedIndex(ctx context.Context) (*serverIndex, *indexSnapshot
 	if why := s.topDiffers(ix, top); why != "" {
 		return nil, nil, nil, distrust("the server copy changed since the index was written: %s", why)
 	}
-	return ix, &indexSnapshot{ref: *m.Index, data: data}, top, nil
-}
-
-func (s *Syncer) readIndexBytes(ctx context.Context, ref IndexRef) ([]byte, error) {
-	if ref.Bytes < 0 || ref.Bytes > maxIndexBytes {
-		return nil, distrust("%d bytes is beyond the limit", ref.Bytes)
-	}
-	r, _, err := s.cfg.Store.Open(ctx, IndexName)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, distrust("the metadata names an index, but there is none")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read profile index: %w", err)
-	}
-	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, ref.Bytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read profile index: %w", err)
-	}
-	return data, nil
+	return ix, &indexSnapshot{chain: c, data: data}, top, nil
 }
 
 // listTop lists the server's root without descending: roamfs' own files and

@@ -91,22 +91,31 @@ func serverMeta(t *testing.T, server string) ServerMeta {
 	return m
 }
 
-// serverIndexOf decodes the server's index, which its metadata must name.
+// serverIndexOf decodes the server's index, base and deltas, which its
+// metadata must name, and returns the last file's reference.
 func serverIndexOf(t *testing.T, server string) (*serverIndex, IndexRef) {
 	t.Helper()
-	m := serverMeta(t, server)
-	if m.Index == nil {
+	c := serverMeta(t, server).indexChain()
+	if c == nil {
 		t.Fatal("the server metadata names no index")
 	}
-	data, err := os.ReadFile(filepath.Join(server, IndexName))
+	cd := &chainData{}
+	var err error
+	if cd.base, err = os.ReadFile(filepath.Join(server, IndexName)); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range c.Deltas {
+		data, err := os.ReadFile(filepath.Join(server, filepath.FromSlash(deltaPath(d.Generation))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cd.deltas = append(cd.deltas, data)
+	}
+	ix, err := decodeChain(c, cd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ix, err := decodeIndex(data, *m.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ix, *m.Index
+	return ix, c.tail()
 }
 
 // checkIndexMatchesServer: the index lists exactly what a walk finds, each
@@ -248,7 +257,8 @@ func TestLogonUsesIndex(t *testing.T) {
 }
 
 // TestIndexKeptByManyLogoffs: after every logoff of two machines taking turns
-// the index lists exactly the server, while only the first one walked.
+// the index (base and deltas) lists exactly the server, while only the first
+// one walked.
 func TestIndexKeptByManyLogoffs(t *testing.T) {
 	server := filepath.Join(t.TempDir(), "server")
 	a := seedProfile(t, server)
@@ -273,6 +283,9 @@ func TestIndexKeptByManyLogoffs(t *testing.T) {
 		if t.Failed() {
 			t.Fatalf("after step %d", i)
 		}
+	}
+	if c := serverMeta(t, server).indexChain(); len(c.Deltas) != len(ops) {
+		t.Errorf("want a delta for each logoff on the first base: %+v", c)
 	}
 }
 
@@ -403,6 +416,11 @@ func TestOldRoamfsMetadataMeansWalk(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(b.dir, "Documents/Sub/old-roamfs.txt")); err != nil {
 		t.Error(err)
 	}
+}
+
+// isIndexFile reports the index's base and its deltas.
+func isIndexFile(rel string) bool {
+	return rel == IndexName || strings.HasPrefix(rel, IndexDeltaDir+"/")
 }
 
 func ixFile(p string) store.Info {
@@ -601,7 +619,7 @@ func TestRacingLogoffsLostUpdate(t *testing.T) {
 	b.write("Documents/Sub/from-b.txt", "b")
 	var once atomic.Bool
 	a.server.FailOn(func(op, rel string) error {
-		if op == store.OpPut && rel == IndexName && once.CompareAndSwap(false, true) {
+		if op == store.OpPut && isIndexFile(rel) && once.CompareAndSwap(false, true) {
 			b.logoff()
 		}
 		return nil
@@ -638,7 +656,7 @@ func TestIndexWriteFailureKeepsLogoff(t *testing.T) {
 	a.logon()
 	a.write("Desktop/x.txt", "x")
 	a.server.FailOn(func(op, rel string) error {
-		if rel == IndexName && op == store.OpPut {
+		if isIndexFile(rel) && op == store.OpPut {
 			return errors.New("disk full")
 		}
 		return nil

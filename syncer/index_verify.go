@@ -32,7 +32,7 @@ func (s *Syncer) VerifyAgainstServer(ctx context.Context) ([]ServerChange, error
 	if snap == nil {
 		return nil, nil
 	}
-	ix, err := decodeIndex(snap.data, snap.ref)
+	ix, err := decodeChain(snap.chain, snap.data)
 	if err != nil {
 		return nil, err // it was trusted at logon: the bytes are the same
 	}

@@ -15,12 +15,17 @@ import (
 	"roamfs/store"
 )
 
-// Keeping the index: phase 2 of a logoff writes it, then the metadata naming
-// it. The new index is the old one (the one the metadata named when this
-// logoff began) with every path this syncer changed on the server stat-ed
-// again: the cost follows the changes, not the profile, apart from writing
-// the file itself. It is built from a walk instead when there is no old index
-// to start from (the first logoff after an upgrade), when it cannot be
+// Keeping the index: phase 2 of a logoff or write-back round writes it, then
+// the metadata naming it. Usually that is a delta (index_chain.go) on the
+// chain the metadata named when the logoff began: every path this syncer
+// changed on the server stat-ed again, and the top level listed. The chain
+// is not read for it when this syncer has checked it already (a logon or pull
+// read it, or this syncer wrote it): the cost follows the changes, not the
+// profile. When the deltas would grow past their bounds the chain is read
+// and compacted: the new base is the old listing with the changed paths
+// stat-ed again, and the old deltas are removed once the metadata no longer
+// names them. The index is built from a walk instead when there is no old
+// index to start from (the first logoff after an upgrade), when it cannot be
 // trusted, when a verification found the server changed behind roamfs' back,
 // and when another logoff wrote a new generation while this one ran: its
 // changes and ours may interleave on the server, and only a walk sees the
@@ -31,10 +36,25 @@ import (
 
 // indexState is the syncer's part of the index.
 type indexState struct {
-	mu    sync.Mutex
-	logon *indexSnapshot // what the last logon read, for VerifyAgainstServer
-	stale bool           // the server changed behind roamfs: rebuild from a walk
-	rec   *recorder
+	mu       sync.Mutex
+	logon    *indexSnapshot // what the last logon read, for VerifyAgainstServer
+	stale    bool           // the server changed behind roamfs: rebuild from a walk
+	verified *IndexChain    // the last chain read and found sane, or written here
+	rec      *recorder
+}
+
+// setVerified records a chain whose files were read and found sane, or that
+// this syncer wrote: a delta may go on top of it without reading it again.
+func (x *indexState) setVerified(c *IndexChain) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.verified = c
+}
+
+func (x *indexState) verifiedChain() *IndexChain {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.verified
 }
 
 func (x *indexState) setLogon(s *indexSnapshot) {
@@ -139,7 +159,7 @@ func (r *recorder) SetTimes(ctx context.Context, rel string, mtime time.Time) er
 // metadata then, to start from its index and to see whether another logoff
 // wrote a generation since.
 type indexUpdate struct {
-	before *IndexRef
+	before *IndexChain
 }
 
 // beginIndexUpdate runs before a logoff's phase 1 changes anything.
@@ -148,7 +168,7 @@ func (s *Syncer) beginIndexUpdate(ctx context.Context) *indexUpdate {
 	if err != nil {
 		return &indexUpdate{}
 	}
-	return &indexUpdate{before: m.Index}
+	return &indexUpdate{before: m.indexChain()}
 }
 
 // writeServerState is phase 2's write to the server: the index, then the
@@ -163,19 +183,44 @@ func (s *Syncer) writeServerState(ctx context.Context, at time.Time, plan *Plan,
 			touched[st.ServerPath] = struct{}{}
 		}
 	}
-	ref, err := s.writeIndex(ctx, iu, touched)
+	w, err := s.writeIndex(ctx, iu, touched)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		s.log.Warn("the profile index could not be written; the next logon reads the whole server copy", zap.Error(err))
-		ref = nil
+		w = &indexWrite{}
 	}
-	return s.writeServerMeta(ctx, at, ref)
+	if err := s.writeServerMeta(ctx, at, w.chain); err != nil {
+		return err
+	}
+	s.ix.setVerified(w.chain)
+	s.dropDeltas(ctx, w.replaced, w.chain)
+	return nil
 }
 
-func (s *Syncer) writeIndex(ctx context.Context, iu *indexUpdate, touched map[string]struct{}) (*IndexRef, error) {
-	entries, why := s.indexBase(ctx, iu)
+// indexWrite is what writeIndex wrote: the chain to name, and the chain it
+// replaced when it wrote a new base (its deltas go once the metadata no
+// longer names them).
+type indexWrite struct {
+	chain    *IndexChain
+	replaced *IndexChain
+}
+
+func (s *Syncer) writeIndex(ctx context.Context, iu *indexUpdate, touched map[string]struct{}) (*indexWrite, error) {
+	var before *IndexChain
+	if iu != nil {
+		before = iu.before
+	}
+	entries, why := s.indexBase(ctx, before, len(touched))
+	if why == "" && entries == nil {
+		// A delta on a chain known good.
+		w, err := s.writeDelta(ctx, before, touched)
+		if err != nil || w != nil {
+			return w, err
+		}
+		why = "another logoff wrote the index while this one ran"
+	}
 	if entries != nil {
 		for p := range touched {
 			if err := s.restat(ctx, entries, p); err != nil {
@@ -187,7 +232,7 @@ func (s *Syncer) writeIndex(ctx context.Context, iu *indexUpdate, touched map[st
 		}
 		// Just before writing: has another logoff written a generation since
 		// this one began? Its changes and ours may interleave.
-		if now := s.currentIndexRef(ctx); !sameGeneration(now, iu.before) {
+		if now := s.currentIndexChain(ctx); !sameChain(now, before) {
 			entries, why = nil, "another logoff wrote the index while this one ran"
 		}
 	}
@@ -203,38 +248,45 @@ func (s *Syncer) writeIndex(ctx context.Context, iu *indexUpdate, touched map[st
 	if err := s.cfg.Store.Put(ctx, IndexName, bytes.NewReader(data), 0o600, time.Time{}); err != nil {
 		return nil, fmt.Errorf("write profile index: %w", err)
 	}
-	return &ref, nil
+	return &indexWrite{chain: &IndexChain{Base: ref}, replaced: before}, nil
 }
 
-// indexBase is the index to update, or nil and why a walk is needed.
-func (s *Syncer) indexBase(ctx context.Context, iu *indexUpdate) (map[string]store.Info, string) {
+// indexBase says how to update the index before, for a logoff that changed
+// about n paths: nil and "" for a delta (before is sane and has room), the
+// listing to update for a new base, or nil and why a walk is needed.
+func (s *Syncer) indexBase(ctx context.Context, before *IndexChain, n int) (map[string]store.Info, string) {
 	if s.ix.takeStale() {
 		return nil, "the server copy changed behind roamfs"
 	}
-	if iu == nil || iu.before == nil {
+	if before == nil {
 		return nil, "there was none"
 	}
-	data, err := s.readIndexBytes(ctx, *iu.before)
+	compact := before.wantsCompaction(n)
+	if v := s.ix.verifiedChain(); !compact && extendsChain(before, v) {
+		// Known good up to v: only the deltas written since are checked.
+		if _, err := s.readDeltas(ctx, before, len(v.Deltas)); err != nil {
+			return nil, err.Error()
+		}
+		s.ix.setVerified(before)
+		return nil, ""
+	}
+	ix, _, err := s.readChain(ctx, before)
 	if err != nil {
 		return nil, err.Error()
 	}
-	ix, err := decodeIndex(data, *iu.before)
-	if err != nil {
-		return nil, err.Error()
+	s.ix.setVerified(before)
+	if !compact {
+		return nil, ""
 	}
 	return ix.toMap(), ""
 }
 
-func (s *Syncer) currentIndexRef(ctx context.Context) *IndexRef {
+func (s *Syncer) currentIndexChain(ctx context.Context) *IndexChain {
 	m, err := s.ReadServerMeta(ctx)
 	if err != nil {
 		return nil
 	}
-	return m.Index
-}
-
-func sameGeneration(a, b *IndexRef) bool {
-	return a != nil && b != nil && a.Generation == b.Generation && a.SHA256 == b.SHA256
+	return m.indexChain()
 }
 
 // restat puts the server's state of p into entries, with any parent folder
@@ -290,6 +342,9 @@ func (s *Syncer) walkAll(ctx context.Context) (map[string]store.Info, error) {
 	entries := map[string]store.Info{}
 	err := s.cfg.Store.Walk(ctx, "", func(i store.Info) error {
 		if isOwnServerFile(i.Path) || isTemp(i.Path) {
+			if i.Kind == store.KindDir {
+				return fs.SkipDir // the deltas' folder; a temporary folder has nothing of the profile
+			}
 			return nil
 		}
 		entries[i.Path] = i
@@ -310,7 +365,7 @@ func (s *Syncer) RefreshIndex(ctx context.Context) error {
 		return nil
 	}
 	s.ix.markStale()
-	ref, err := s.writeIndex(ctx, nil, nil)
+	w, err := s.writeIndex(ctx, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -318,6 +373,12 @@ func (s *Syncer) RefreshIndex(ctx context.Context) error {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	m.Index = ref
-	return s.putServerMeta(ctx, m, m.LastUploadTime)
+	replaced := m.indexChain()
+	m.setIndexChain(w.chain)
+	if err := s.putServerMeta(ctx, m, m.LastUploadTime); err != nil {
+		return err
+	}
+	s.ix.setVerified(w.chain)
+	s.dropDeltas(ctx, replaced, w.chain)
+	return nil
 }

@@ -20,10 +20,14 @@ import (
 //
 // Cost: a round first reads the server's metadata (one request). Only when
 // it differs from the one the last pull merged (another machine wrote back,
-// or this one did) is the namespace listed, from the profile index when it
-// can be trusted (a walk otherwise), and compared with the bases in memory;
-// only the paths that differ are looked at in the cache. A path left over
-// because it was open is looked at again at the next round, alone.
+// or this one did) is the server looked at. When the index is the chain the
+// last pull read with deltas added, only those deltas are read, and only
+// their paths (and what lay under those gone) are compared with their bases
+// (live_pull_delta.go): the cost follows the changes. Otherwise the whole
+// namespace is listed, from the profile index when it can be trusted (a walk
+// otherwise), and compared with every base. Only the paths that differ are
+// looked at in the cache. A path left over because it was open is looked at
+// again at the next round, alone.
 //
 // A file is replaced under Live.Exclusive: staged outside the profile first
 // (downloaded, or a placeholder when the logon streams: the next open fetches
@@ -35,6 +39,8 @@ import (
 type PullState struct {
 	seen  string          // the server metadata the last pull merged
 	retry map[string]bool // keys left over (open, changed meanwhile) or to refresh
+	chain *IndexChain     // the index the last pull merged; nil when it walked
+	top   []string        // the top level of chain, as the server spells it
 }
 
 // Refresh asks the next pull to look at these paths whatever the server's
@@ -80,11 +86,13 @@ func (s *Syncer) Pull(ctx context.Context, live Live, ps *PullState, invalidate 
 	fp := metaPrint(m)
 	cands := map[string]serverEntry{}
 	fromIndex := false
+	chain, top := ps.chain, ps.top
 	if fp != ps.seen {
 		res.Looked = true
-		if fromIndex, err = s.pullListing(ctx, cands); err != nil {
+		if chain, top, err = s.pullChanges(ctx, ps, m.indexChain(), cands); err != nil {
 			return res, err
 		}
+		fromIndex = chain != nil
 	}
 	for k := range ps.retry {
 		if _, ok := cands[k]; ok {
@@ -104,7 +112,7 @@ func (s *Syncer) Pull(ctx context.Context, live Live, ps *PullState, invalidate 
 	if err != nil {
 		return res, err
 	}
-	ps.seen, ps.retry = fp, left
+	ps.seen, ps.retry, ps.chain, ps.top = fp, left, chain, top
 	return res, nil
 }
 
@@ -128,8 +136,8 @@ func (s *Syncer) MergeServerChanges(ctx context.Context, live Live, changes []Se
 // metaPrint identifies one write of the server metadata.
 func metaPrint(m ServerMeta) string {
 	gen := ""
-	if m.Index != nil {
-		gen = m.Index.Generation
+	if c := m.indexChain(); c != nil {
+		gen = c.tail().Generation
 	}
 	return fmt.Sprintf("%d/%s/%s/%d/%s", m.Version, m.Host, m.Session, m.LastUploadTime.UnixNano(), gen)
 }
@@ -142,9 +150,24 @@ func (s *Syncer) serverSpelling(ctx context.Context, k string) (string, error) {
 	return sp, err
 }
 
+// pullChanges puts into cands every path where the server may differ from
+// the base: from the deltas added to the chain the last pull read when the
+// metadata names such a chain now, else from the whole listing. It returns
+// the chain it read, with its top level; nil when it walked.
+func (s *Syncer) pullChanges(ctx context.Context, ps *PullState, now *IndexChain, cands map[string]serverEntry) (*IndexChain, []string, error) {
+	if extendsChain(now, ps.chain) && len(now.Deltas) > len(ps.chain.Deltas) {
+		top, ok, err := s.pullDeltas(ctx, ps, now, cands)
+		if err != nil || ok {
+			return now, top, err
+		}
+	}
+	return s.pullListing(ctx, cands)
+}
+
 // pullListing puts into cands every path where the server differs from the
-// base: from the trusted index, or a walk.
-func (s *Syncer) pullListing(ctx context.Context, cands map[string]serverEntry) (bool, error) {
+// base: from the trusted index, or a walk. It returns the chain it read,
+// with its top level; nil when it walked.
+func (s *Syncer) pullListing(ctx context.Context, cands map[string]serverEntry) (*IndexChain, []string, error) {
 	server := map[string]serverEntry{}
 	add := func(p string, v Version) {
 		if parentOf(p) == "" && s.cfg.Policy.IsHive(p) {
@@ -152,17 +175,23 @@ func (s *Syncer) pullListing(ctx context.Context, cands map[string]serverEntry) 
 		}
 		server[s.key(p)] = serverEntry{path: p, v: v}
 	}
-	fromIndex := false
-	ix, _, top, err := s.trustedIndex(ctx)
+	var chain *IndexChain
+	var chainTop []string
+	ix, snap, top, err := s.trustedIndex(ctx)
 	switch {
 	case err == nil:
 		s.feedIndex(ix.list, top, false, add)
-		fromIndex = true
+		chain = snap.chain
+		for _, i := range ix.list {
+			if parentOf(i.Path) == "" {
+				chainTop = append(chainTop, i.Path)
+			}
+		}
 	case ctx.Err() != nil:
-		return false, ctx.Err()
+		return nil, nil, ctx.Err()
 	default:
 		if err := s.walkServer(ctx, add); err != nil {
-			return false, err
+			return nil, nil, err
 		}
 	}
 	err = s.cfg.Journal.Bases("", func(k string, b journal.Base) error {
@@ -182,12 +211,12 @@ func (s *Syncer) pullListing(ctx context.Context, cands map[string]serverEntry) 
 		return nil
 	})
 	if err != nil {
-		return false, fmt.Errorf("read bases: %w", err)
+		return nil, nil, fmt.Errorf("read bases: %w", err)
 	}
 	for k, sv := range server { // new on the server
 		cands[k] = sv
 	}
-	return fromIndex, nil
+	return chain, chainTop, nil
 }
 
 // mergeLive applies the logon table to cands (by key), children of a

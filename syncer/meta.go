@@ -20,8 +20,13 @@ type ServerMeta struct {
 	Session        string    `json:"session"`
 	LastUploadTime time.Time `json:"last_upload_time"`
 	// Index names the profile index written just before this record (see
-	// index.go); absent when none was (an older roamfs drops it).
+	// index.go) when it is a full listing alone; absent when none was (an
+	// older roamfs drops it) and when IndexChain names it.
 	Index *IndexRef `json:"index,omitempty"`
+	// IndexChain names the index when deltas were written on its base
+	// (index_chain.go): under a key an older roamfs does not know, so that it
+	// walks instead of trusting the base alone.
+	IndexChain *IndexChain `json:"index_chain,omitempty"`
 }
 
 // ReadServerMeta reads the server's metadata; a profile without one yields the
@@ -43,10 +48,11 @@ func (s *Syncer) ReadServerMeta(ctx context.Context) (ServerMeta, error) {
 	return m, nil
 }
 
-func (s *Syncer) writeServerMeta(ctx context.Context, at time.Time, index *IndexRef) error {
+func (s *Syncer) writeServerMeta(ctx context.Context, at time.Time, index *IndexChain) error {
 	m, _ := s.ReadServerMeta(ctx)
 	m.Version++
-	m.Host, m.Session, m.LastUploadTime, m.Index = s.cfg.Host, s.cfg.Session, at, index
+	m.Host, m.Session, m.LastUploadTime = s.cfg.Host, s.cfg.Session, at
+	m.setIndexChain(index)
 	return s.putServerMeta(ctx, m, at)
 }
 

@@ -225,7 +225,7 @@ func relTree(t *testing.T, root string) map[string]relNode {
 func relTemps(tree map[string]relNode) []string {
 	var out []string
 	for p := range tree {
-		if strings.HasPrefix(filepath.Base(p), ".roamfs-tmp-") {
+		if strings.HasPrefix(filepath.Base(p), ".roamfs-tmp-") && !inIndexDeltas(p) {
 			out = append(out, p)
 		}
 	}

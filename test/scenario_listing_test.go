@@ -38,7 +38,7 @@ var scDefaultRoaming = []string{
 // starting "regf".
 func scHidden(root, rel string) bool {
 	switch rel {
-	case ".roamfs-profile.json", ".roamfs-index":
+	case ".roamfs-profile.json", ".roamfs-index", serverIndexDeltas:
 		return true
 	case "NTUSER.DAT":
 		data, err := os.ReadFile(filepath.Join(root, rel))

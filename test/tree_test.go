@@ -171,7 +171,19 @@ func requireSameTree(t *testing.T, what string, got, want tree, cmp func(rel str
 	}
 }
 
-// serverSkip leaves out roamfs' own metadata and profile index in a server
-// copy; its temporary files are not skipped, since none may be left after a
-// successful sync.
-func serverSkip(rel string) bool { return rel == ".roamfs-profile.json" || rel == ".roamfs-index" }
+// serverSkip leaves out roamfs' own metadata and profile index (its base and
+// the folder of its deltas) in a server copy; its temporary files are not
+// skipped, since none may be left after a successful sync.
+func serverSkip(rel string) bool {
+	return rel == ".roamfs-profile.json" || rel == ".roamfs-index" || rel == serverIndexDeltas
+}
+
+// serverIndexDeltas is the folder of the profile index's deltas
+// (syncer.IndexDeltaDir): named as a temporary entry, so that older roamfs
+// versions leave it out of the profile, but not one.
+const serverIndexDeltas = ".roamfs-tmp-index-deltas"
+
+// inIndexDeltas reports the deltas folder and what is in it.
+func inIndexDeltas(rel string) bool {
+	return rel == serverIndexDeltas || strings.HasPrefix(rel, serverIndexDeltas+"/")
+}
