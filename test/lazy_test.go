@@ -199,6 +199,12 @@ func TestLazyLogoffRightAfterLogon(t *testing.T) {
 	m := newMachine(t, server)
 	m.setPolicy("PSAlwaysCache: false\n")
 	m.logon()
+	// The folders are there, empty in the cache: nobody looked into them.
+	for _, d := range []string{"Documents", "Pictures", "Music"} {
+		if ents, err := os.ReadDir(filepath.Join(m.cache, "profile", d)); err != nil || len(ents) > 0 {
+			t.Errorf("cache folder %s right after the logon: %d entries, %v; want it empty (not materialized)", d, len(ents), err)
+		}
+	}
 	if res := m.logoff(); res.Uploaded != 0 || res.Deleted != 0 {
 		t.Errorf("logoff: %+v", res)
 	}
