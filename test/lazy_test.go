@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -133,7 +134,24 @@ func TestLazyFindThroughMount(t *testing.T) {
 		t.Log("the fill materialized every folder before the listing (a slow machine); the race is weaker")
 	}
 	want := listing(t, server, notProfile)
-	diffListings(t, "find through the mount", want, listing(t, m.mnt, notProfile))
+	// find(1) first, as a user would: its own walk, its own use of nlink.
+	out, err := exec.Command("find", m.mnt, "-mindepth", "1", "-printf", "%y %s %P\\n").Output()
+	if err != nil {
+		t.Fatalf("find through the mount: %v", err)
+	}
+	found := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.SplitN(l, " ", 3)
+		if len(f) < 3 || notProfile(f[2]) {
+			continue
+		}
+		found[f[2]] = f[1]
+		if f[0] == "d" {
+			found[f[2]] = "dir"
+		}
+	}
+	diffListings(t, "find through the mount", want, found)
+	diffListings(t, "a walk through the mount", want, listing(t, m.mnt, notProfile))
 	var wg sync.WaitGroup
 	next := make(chan string)
 	for range 4 {
