@@ -55,7 +55,10 @@ func (s *Syncer) listServer(ctx context.Context, useIndex bool, fn func(p string
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
+		// The next logoff writes an index, from a walk: the old one (if
+		// any) missed what this walk sees.
 		s.ix.setMissing(true)
+		s.ix.markStale()
 		s.logIndexNotUsed(err)
 		return false, s.walkServer(ctx, fn)
 	}

@@ -221,6 +221,21 @@ func (s *Syncer) MaterializeAll(ctx context.Context) error {
 	return nil
 }
 
+// materializeEmpty materializes, at the end of a logon, the folders it left
+// unmaterialized that hold no file with data (empty folders, empty files):
+// cheap, and what is pending then is exactly the files not yet local, so
+// FilesPending 0 still means the profile is whole in the cache.
+func (s *Syncer) materializeEmpty() error {
+	for _, k := range s.lazy.keys("") {
+		if u, ok := s.lazy.get(k); ok && u.Files == 0 {
+			if err := s.Materialize(u.Path, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Unmaterialized reports how many folders are still unmaterialized.
 func (s *Syncer) Unmaterialized() int { return int(s.lazy.n.Load()) }
 

@@ -69,6 +69,9 @@ func (s *Syncer) Logon(ctx context.Context) (LogonResult, error) {
 	if err := s.applyLogon(ctx, steps, &res); err != nil {
 		return res, err
 	}
+	if err := s.materializeEmpty(); err != nil {
+		return res, err
+	}
 	// Nonroaming folders never come from the server: each machine gets its
 	// own, as Windows creates AppData\Local from Default User.
 	for _, d := range DefaultProfileDirs {
