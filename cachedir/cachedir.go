@@ -48,7 +48,11 @@ func (l Layout) Journal() string { return filepath.Join(l.State(), "journal") }
 // Fetching is where a streamed logon's fetches write a file before it is
 // renamed into the profile: beside it on the same file system, outside what
 // is mounted.
-func (l Layout) Fetching() string   { return filepath.Join(l.State(), "fetch") }
+func (l Layout) Fetching() string { return filepath.Join(l.State(), "fetch") }
+
+// Namespace is where a streamed logon keeps what lies below the folders it
+// left unmaterialized (syncer, lazy folders).
+func (l Layout) Namespace() string  { return filepath.Join(l.State(), "namespace") }
 func (l Layout) StatusFile() string { return filepath.Join(l.State(), "status.json") }
 func (l Layout) LogFile() string    { return filepath.Join(l.State(), "roamfs.log") }
 

@@ -19,6 +19,9 @@ func (p *Profile) makeEntry(rel string, op journal.Op, mk func() (Stat, error)) 
 	if err := p.noSpace(); err != nil {
 		return Stat{}, err
 	}
+	if err := p.inside(rel); err != nil {
+		return Stat{}, err
+	}
 	defer p.endOpen(p.beginOpen(rel))
 	st, err := mk()
 	if err != nil {
@@ -47,6 +50,9 @@ func (p *Profile) Mknod(rel string, mode, dev uint32, o *Owner) (Stat, error) {
 
 // Unlink removes the file or symlink rel.
 func (p *Profile) Unlink(rel string) error {
+	if err := p.inside(rel); err != nil {
+		return err
+	}
 	defer p.endOpen(p.beginOpen(rel))
 	// A placeholder deleted before it was read needs no download (fetch.go).
 	if err := p.forgetting(rel, func() error { return p.remove(rel, false) }); err != nil {
@@ -57,6 +63,10 @@ func (p *Profile) Unlink(rel string) error {
 
 // Rmdir removes the empty directory rel.
 func (p *Profile) Rmdir(rel string) error {
+	// A folder not yet materialized is empty in the cache only.
+	if err := p.listing(rel); err != nil {
+		return err
+	}
 	defer p.endOpen(p.beginOpen(rel))
 	if err := p.remove(rel, true); err != nil {
 		return err
@@ -76,6 +86,18 @@ func (p *Profile) Rmdir(rel string) error {
 // Placeholders of a streamed logon move with the rename, without their data
 // (fetch.go).
 func (p *Profile) Rename(oldRel, newRel string, flags uint32) error {
+	// Folders not yet materialized are known by their path: none may move.
+	// A folder renamed over must not look empty when it is not.
+	if err := p.wholeTree(oldRel); err != nil {
+		return err
+	}
+	over := p.listing
+	if flags&renameExchange != 0 {
+		over = p.wholeTree
+	}
+	if err := over(newRel); err != nil {
+		return err
+	}
 	// Admitted outside the Fetcher's Move, which holds the fetch lock that a
 	// live pull's replacement may take (openfiles.go).
 	defer p.endOpen(p.beginOpen(oldRel))
@@ -97,6 +119,12 @@ func (p *Profile) Rename(oldRel, newRel string, flags uint32) error {
 // Link makes newRel a hard link to existingRel. The server gets a copy: Windows
 // profile shares do not keep hard links.
 func (p *Profile) Link(existingRel, newRel string) (Stat, error) {
+	if err := p.inside(existingRel); err != nil {
+		return Stat{}, err
+	}
+	if err := p.inside(newRel); err != nil {
+		return Stat{}, err
+	}
 	// Two names of one placeholder would part when its data replaces it.
 	if err := p.fetched(existingRel); err != nil {
 		return Stat{}, err
@@ -115,6 +143,9 @@ func (p *Profile) Link(existingRel, newRel string) (Stat, error) {
 
 // Setxattr sets attribute attr.
 func (p *Profile) Setxattr(rel, attr string, data []byte, flags int) error {
+	if err := p.inside(rel); err != nil {
+		return err
+	}
 	if err := p.fetched(rel); err != nil {
 		return err
 	}
@@ -126,6 +157,9 @@ func (p *Profile) Setxattr(rel, attr string, data []byte, flags int) error {
 
 // Removexattr removes attribute attr.
 func (p *Profile) Removexattr(rel, attr string) error {
+	if err := p.inside(rel); err != nil {
+		return err
+	}
 	if err := p.fetched(rel); err != nil {
 		return err
 	}

@@ -57,6 +57,9 @@ func (h *handleState) count(rel string) {
 // journal at once.
 func (p *Profile) Open(rel string, flags int) (*Handle, error) {
 	flags &^= os.O_CREATE | os.O_EXCL
+	if err := p.inside(rel); err != nil {
+		return nil, err
+	}
 	writes := accessWrites(flags)
 	if writes {
 		if err := p.noSpace(); err != nil {
@@ -139,6 +142,9 @@ func (p *Profile) opened(h *Handle, rel string, flags int) (*Handle, error) {
 // o when the daemon runs as root. The create is journaled once it is done.
 func (p *Profile) Create(rel string, flags int, mode uint32, o *Owner) (*Handle, Stat, error) {
 	if err := p.noSpace(); err != nil {
+		return nil, Stat{}, err
+	}
+	if err := p.inside(rel); err != nil {
 		return nil, Stat{}, err
 	}
 	if flags&os.O_TRUNC == 0 && flags&os.O_EXCL == 0 {

@@ -41,7 +41,10 @@ type core struct {
 	// nil when nothing is pending.
 	fetcher   Fetcher
 	fetchWait time.Duration
-	files     *openFiles // open handles, for the live profile (openfiles.go)
+	// lazy creates the contents of folders a streamed logon left
+	// unmaterialized (lazy.go); nil when every folder is.
+	lazy  Materializer
+	files *openFiles // open handles, for the live profile (openfiles.go)
 }
 
 func newCore(dir string, j Journal, pol *policy.Policy, session string, log *zap.Logger) core {

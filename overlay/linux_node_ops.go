@@ -15,6 +15,9 @@ func (p *Profile) Lstat(rel string) (unix.Stat_t, error) {
 	if rel == "" {
 		return st, unix.Fstat(p.rootFd, &st)
 	}
+	if err := p.inside(rel); err != nil {
+		return st, err
+	}
 	dirfd, name, done, err := p.parent(rel)
 	if err != nil {
 		return st, err
@@ -123,6 +126,9 @@ func (p *Profile) link(existingRel, newRel string) (unix.Stat_t, error) {
 
 // Readlink returns the target of symlink rel.
 func (p *Profile) Readlink(rel string) ([]byte, error) {
+	if err := p.inside(rel); err != nil {
+		return nil, err
+	}
 	dirfd, name, done, err := p.parent(rel)
 	if err != nil {
 		return nil, err
@@ -146,12 +152,18 @@ func (p *Profile) Readlink(rel string) ([]byte, error) {
 
 // OpenDir opens directory rel for listing; the caller owns the descriptor.
 func (p *Profile) OpenDir(rel string) (int, error) {
+	if err := p.listing(rel); err != nil {
+		return -1, err
+	}
 	return p.openDir(rel, unix.O_RDONLY)
 }
 
 // OpenDirFile opens directory rel for listing as an *os.File, which the
 // caller closes: the form both backends can give.
 func (p *Profile) OpenDirFile(rel string) (*os.File, error) {
+	if err := p.listing(rel); err != nil {
+		return nil, err
+	}
 	fd, err := p.openDir(rel, unix.O_RDONLY)
 	if err != nil {
 		return nil, err

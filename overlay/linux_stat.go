@@ -35,6 +35,9 @@ func (p *Profile) freeBytes() (int64, error) {
 // the same for the inode's life, through renames and for all its hard links.
 // A filesystem without file handles gives an error.
 func (p *Profile) Generation(rel string) (uint64, error) {
+	if err := p.inside(rel); err != nil {
+		return 0, err
+	}
 	dirfd, name, done, err := p.parent(rel)
 	if err != nil {
 		return 0, err

@@ -39,6 +39,9 @@ func (p *Profile) Getxattr(rel, attr string, dest []byte) (int, error) {
 	// asks for it before every write(2) to drop file capabilities, and a
 	// made-up "none" would keep a capability set through the mount on its
 	// writes. The go-fuse front end remembers "none" per inode instead.
+	if err := p.inside(rel); err != nil {
+		return 0, err
+	}
 	var n int
 	err := p.withPathFd(rel, func(pp string) error {
 		var err error
@@ -50,6 +53,9 @@ func (p *Profile) Getxattr(rel, attr string, dest []byte) (int, error) {
 
 // Listxattr lists attribute names into dest.
 func (p *Profile) Listxattr(rel string, dest []byte) (int, error) {
+	if err := p.inside(rel); err != nil {
+		return 0, err
+	}
 	var n int
 	err := p.withPathFd(rel, func(pp string) error {
 		var err error

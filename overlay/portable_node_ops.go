@@ -9,6 +9,9 @@ import (
 
 // Lstat describes rel without following a final symlink.
 func (p *Profile) Lstat(rel string) (Stat, error) {
+	if err := p.inside(rel); err != nil {
+		return Stat{}, err
+	}
 	fi, err := p.dir.Lstat(name(rel))
 	if err != nil {
 		return Stat{}, err
@@ -99,6 +102,9 @@ func (p *Profile) link(existingRel, newRel string) (Stat, error) {
 
 // Readlink returns the target of symlink rel.
 func (p *Profile) Readlink(rel string) ([]byte, error) {
+	if err := p.inside(rel); err != nil {
+		return nil, err
+	}
 	t, err := p.dir.Readlink(name(rel))
 	if err != nil {
 		return nil, err
@@ -113,6 +119,9 @@ func (p *Profile) OpenDir(rel string) (int, error) {
 
 // OpenDirFile opens directory rel for listing; the caller closes it.
 func (p *Profile) OpenDirFile(rel string) (*os.File, error) {
+	if err := p.listing(rel); err != nil {
+		return nil, err
+	}
 	f, err := p.dir.Open(name(rel))
 	if err != nil {
 		return nil, err

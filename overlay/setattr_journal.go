@@ -15,6 +15,9 @@ import "roamfs/journal"
 // data is fetched first.
 func (p *Profile) Setattr(rel string, a Attr) (Stat, error) {
 	var st Stat
+	if err := p.inside(rel); err != nil {
+		return st, err
+	}
 	change := func() (err error) {
 		st, err = p.setattr(rel, a)
 		return err

@@ -27,6 +27,9 @@ func (p *Profile) StoredPath(rel string) (string, error) {
 	if rel == "" {
 		return "", nil
 	}
+	if err := p.inside(rel); err != nil {
+		return "", err
+	}
 	parts := strings.Split(rel, "/")
 	dir := ""
 	for i, name := range parts {

@@ -84,8 +84,9 @@ func openEngine(c engineConfig) (*engine, error) {
 		Log: c.log, Host: host, Session: c.session, Owner: c.user.Owner,
 		// Mirror mode (NT 4.0's Xcopy) makes the server a copy of the cache:
 		// it needs the data itself there, so it never streams.
-		Stream:   c.logon && c.pol != nil && c.pol.PSEnabled && c.pol.MergeMode != policy.MergeModeMirror,
-		StageDir: c.layout.Fetching(),
+		Stream:        c.logon && c.pol != nil && c.pol.PSEnabled && c.pol.MergeMode != policy.MergeModeMirror,
+		StageDir:      c.layout.Fetching(),
+		NamespaceFile: c.layout.Namespace(),
 	})
 	if err != nil {
 		j.Close()

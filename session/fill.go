@@ -66,6 +66,18 @@ func (s *Session) runFill(ctx context.Context, minSize int64) {
 	s.log.Info("background fill started", zap.Int("event_id", event.FillStarted),
 		zap.Int("files", files), zap.Int64("bytes", bytes))
 	start := time.Now()
+	// Every folder first, shallowest first: the namespace is the user's
+	// whole profile in Explorer, and a lookup then never waits. An
+	// operation of the user's materializes its folder at once meanwhile.
+	if err := s.sy.MaterializeAll(ctx); err != nil {
+		if ctx.Err() != nil {
+			s.log.Info("background fill cancelled: logoff")
+			return
+		}
+		s.log.Error("background fill stopped: folders could not be materialized", zap.Int("event_id", event.FillFailed), zap.Error(err))
+		return
+	}
+	s.log.Info("every folder of the profile is materialized", zap.Duration("took", time.Since(start)))
 	gone := map[string]bool{} // no data on the server: never fetched
 	pause := time.Second
 	for {

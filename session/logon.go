@@ -89,6 +89,7 @@ func (s *Session) mount() error {
 	// Placeholders of a streamed logon are fetched when opened; so are
 	// those an earlier session left, even if this one does not stream.
 	s.prof.SetFetcher(s.sy, s.cfg.Policy.PSFetchTimeout)
+	s.prof.SetMaterializer(s.sy)
 	s.sy.OnFetched(s.fetched)
 	m, err := s.cfg.Mount(s.cfg.Mountpoint, s.prof, s.cfg.Layout, s.cfg.Debug)
 	if err != nil {

@@ -11,7 +11,11 @@ import (
 // PlanFull decides every path of the cache, the base and the server (see
 // decideWhole for the table each one gets).
 func (s *Syncer) PlanFull(ctx context.Context, loadTime time.Time) (*Plan, error) {
-	v, err := s.gather(ctx, true)
+	// A folder not yet materialized would read as emptied in the cache.
+	if err := s.MaterializeAll(ctx); err != nil {
+		return nil, err
+	}
+	v, err := s.gather(ctx, true, nil)
 	if err != nil {
 		return nil, err
 	}

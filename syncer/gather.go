@@ -41,9 +41,11 @@ func (v *view) blocked(k string) bool {
 	return false
 }
 
-// gather walks the server, the cache and the bases; withHasBase fills
-// v.hasBase too.
-func (s *Syncer) gather(ctx context.Context, withHasBase bool) (*view, error) {
+// gather walks the cache, the bases and the server; withHasBase fills
+// v.hasBase too. With lz (a streamed logon), server folders lz chooses are
+// left unmaterialized: they enter the view, what lies below them goes to
+// lz's namespace instead (lazy_logon.go).
+func (s *Syncer) gather(ctx context.Context, withHasBase bool, lz *lazyPlan) (*view, error) {
 	v := &view{steps: map[string]*Step{}, ambiguous: map[string]bool{}, refused: map[string]bool{}}
 	// A server entry refused as profile data (a symlink out of the profile,
 	// a name Windows cannot hold) is left untouched on both sides: read as
@@ -54,20 +56,7 @@ func (s *Syncer) gather(ctx context.Context, withHasBase bool) (*view, error) {
 	if withHasBase {
 		v.hasBase = map[string]bool{}
 	}
-	// A logon (which needs no hasBase) reads the server's profile index when
-	// it can be trusted; a full reconcile walks (index_read.go).
-	fromIndex, err := s.listServer(ctx, !withHasBase, func(p string, sv Version) {
-		k := s.key(p)
-		st := v.get(k)
-		if st.ServerPath != "" {
-			v.ambiguous[k] = true
-		}
-		st.ServerPath, st.Server = p, sv
-	})
-	if err != nil {
-		return nil, err
-	}
-	err = s.local.walk("", func(p string, lv Version) error {
+	err := s.local.walk("", func(p string, lv Version) error {
 		if isTemp(p) {
 			s.local.remove(p) // left by a copy interrupted by a crash
 			return nil
@@ -83,7 +72,7 @@ func (s *Syncer) gather(ctx context.Context, withHasBase bool) (*view, error) {
 		if st.Path != "" {
 			v.ambiguous[k] = true
 		}
-		st.Path, st.Local = shareSpelling(p, st.ServerPath), lv
+		st.Path, st.Local = p, lv
 		return nil
 	})
 	if err != nil {
@@ -100,6 +89,25 @@ func (s *Syncer) gather(ctx context.Context, withHasBase bool) (*view, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read bases: %w", err)
+	}
+	if lz != nil {
+		lz.known(v)
+	}
+	// A logon (which needs no hasBase) reads the server's profile index when
+	// it can be trusted; a full reconcile walks (index_read.go).
+	fromIndex, err := s.listServer(ctx, !withHasBase, func(p string, sv Version) {
+		if lz != nil && lz.keep(p, sv) {
+			return
+		}
+		k := s.key(p)
+		st := v.get(k)
+		if st.ServerPath != "" {
+			v.ambiguous[k] = true
+		}
+		st.ServerPath, st.Server = shareSpelling(p, st.Path), sv
+	})
+	if err != nil {
+		return nil, err
 	}
 	if fromIndex {
 		if err := s.confirmGone(ctx, v); err != nil {

@@ -46,7 +46,7 @@ func BenchmarkLogonNamespace(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					steps, err := ps.planLogon(context.Background(), pd)
+					steps, err := ps.planLogon(context.Background(), pd, &LogonResult{})
 					if err != nil || len(steps) < n {
 						b.Fatalf("%d steps, %v", len(steps), err)
 					}

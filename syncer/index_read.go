@@ -46,6 +46,7 @@ type indexSnapshot struct {
 // reports true.
 func (s *Syncer) listServer(ctx context.Context, useIndex bool, fn func(p string, v Version)) (bool, error) {
 	s.ix.setLogon(nil)
+	s.ix.setMissing(false)
 	if !useIndex {
 		return false, s.walkServer(ctx, fn)
 	}
@@ -54,6 +55,10 @@ func (s *Syncer) listServer(ctx context.Context, useIndex bool, fn func(p string
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
+		// The next logoff writes an index, from a walk: the old one (if
+		// any) missed what this walk sees.
+		s.ix.setMissing(true)
+		s.ix.markStale()
 		s.logIndexNotUsed(err)
 		return false, s.walkServer(ctx, fn)
 	}

@@ -40,7 +40,12 @@ type indexState struct {
 	logon    *indexSnapshot // what the last logon read, for VerifyAgainstServer
 	stale    bool           // the server changed behind roamfs: rebuild from a walk
 	verified *IndexChain    // the last chain read and found sane, or written here
-	rec      *recorder
+	// missing: the last logon found no index it could use, so the next
+	// logoff writes one even with nothing to upload. Otherwise a server
+	// copy made without roamfs (a migration, an administrator's copy) would
+	// be walked at every logon until its user changed something.
+	missing bool
+	rec     *recorder
 }
 
 // setVerified records a chain whose files were read and found sane, or that
@@ -73,6 +78,20 @@ func (x *indexState) markStale() {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.stale = true
+}
+
+func (x *indexState) setMissing(m bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.missing = m
+}
+
+func (x *indexState) takeMissing() bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	m := x.missing
+	x.missing = false
+	return m
 }
 
 func (x *indexState) takeStale() bool {

@@ -89,6 +89,11 @@ func (s *Syncer) Pull(ctx context.Context, live Live, ps *PullState, invalidate 
 	chain, top := ps.chain, ps.top
 	if fp != ps.seen {
 		res.Looked = true
+		// What lies below a folder not yet materialized has no bases: it
+		// would all read as new on the server.
+		if err := s.MaterializeAll(ctx); err != nil {
+			return res, err
+		}
 		if chain, top, err = s.pullChanges(ctx, ps, m.indexChain(), cands); err != nil {
 			return res, err
 		}
@@ -120,6 +125,9 @@ func (s *Syncer) Pull(ctx context.Context, live Live, ps *PullState, invalidate 
 // merges the server's changes.
 func (s *Syncer) MergeServerChanges(ctx context.Context, live Live, changes []ServerChange, ps *PullState, invalidate func(string)) (PullResult, error) {
 	var res PullResult
+	if err := s.MaterializeAll(ctx); err != nil {
+		return res, err
+	}
 	cands := map[string]serverEntry{}
 	for _, c := range changes {
 		cands[s.key(c.Path)] = serverEntry{path: c.Path, v: c.Server}

@@ -110,7 +110,7 @@ func (s *Syncer) applyPlan(ctx context.Context, plan *Plan, lr *liveRound) (Resu
 			return fail(err)
 		}
 	}
-	if len(plan.Steps) > 0 {
+	if missing := s.ix.takeMissing(); len(plan.Steps) > 0 || missing {
 		if err := s.writeServerState(ctx, res.Time, plan, iu); err != nil {
 			return fail(err)
 		}

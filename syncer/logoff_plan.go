@@ -58,7 +58,10 @@ func (s *Syncer) PlanLogoff(ctx context.Context) (*Plan, error) {
 		}
 	}
 	return plan, s.checkMassDelete(plan, func() (int, error) {
-		total := 0
+		// What lies below the folders not yet materialized is the
+		// server's too, though it has no bases yet (lazy.go).
+		_, _, lazy := s.lazy.counts()
+		total := int(lazy)
 		err := s.cfg.Journal.Bases("", func(string, journal.Base) error { total++; return nil })
 		return total, err
 	})

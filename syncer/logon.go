@@ -52,15 +52,24 @@ func (s *Syncer) Logon(ctx context.Context) (LogonResult, error) {
 			return res, nil
 		}
 	}
+	// Folders an earlier session left unmaterialized: this logon's table
+	// brings what lies below them (lazy.go). Only now that the server has
+	// answered: a session started from the cache materializes them itself.
+	if err := s.dropLazy(); err != nil {
+		return res, err
+	}
 	pd, err := s.loadPending()
 	if err != nil {
 		return res, err
 	}
-	steps, err := s.planLogon(ctx, pd)
+	steps, err := s.planLogon(ctx, pd, &res)
 	if err != nil {
 		return res, err
 	}
 	if err := s.applyLogon(ctx, steps, &res); err != nil {
+		return res, err
+	}
+	if err := s.materializeEmpty(); err != nil {
 		return res, err
 	}
 	// Nonroaming folders never come from the server: each machine gets its
@@ -85,8 +94,14 @@ func (s *Syncer) hasBases() bool {
 // planLogon decides every path the server, the cache or the base knows, and
 // returns them in key order. The steps are the view's own: copying them
 // (and their sort keys) doubled a large logon's heap.
-func (s *Syncer) planLogon(ctx context.Context, pd *pending) ([]*Step, error) {
-	v, err := s.gather(ctx, false)
+// A streamed logon leaves folders unmaterialized (lazy.go): their marks are
+// written here, before the steps create them, and counted in res.
+func (s *Syncer) planLogon(ctx context.Context, pd *pending, res *LogonResult) ([]*Step, error) {
+	var lz *lazyPlan
+	if s.cfg.Stream && s.cfg.NamespaceFile != "" {
+		lz = newLazyPlan(s, pd)
+	}
+	v, err := s.gather(ctx, false, lz)
 	if err != nil {
 		return nil, err
 	}
@@ -112,6 +127,14 @@ func (s *Syncer) planLogon(ctx context.Context, pd *pending) ([]*Step, error) {
 			k = s.key(st.Path)
 		}
 		ks = append(ks, keyed{k, st})
+	}
+	if lz != nil {
+		files, bytes, err := s.markLazy(lz, v)
+		if err != nil {
+			return nil, fmt.Errorf("keep the folders left unmaterialized: %w", err)
+		}
+		res.Placeholders += files
+		res.PlaceholderBytes += bytes
 	}
 	slices.SortFunc(ks, func(a, b keyed) int { return strings.Compare(a.k, b.k) })
 	steps := make([]*Step, len(ks))

@@ -36,6 +36,10 @@ type Config struct {
 	// half-fetched file is never seen through the mount. "" = the file's own
 	// folder in the cache.
 	StageDir string
+	// NamespaceFile is where a streamed logon keeps the namespace of the
+	// folders it leaves unmaterialized (lazy.go), in the cache's state
+	// folder. "" = a streamed logon materializes every folder at once.
+	NamespaceFile string
 }
 
 // Syncer runs logon merges and logoff replays for one cache.
@@ -52,6 +56,7 @@ type Syncer struct {
 
 	live    *liveRound // the write-back round under way, nil otherwise (live.go)
 	marks   unfetched  // placeholders not yet fetched (unfetched.go)
+	lazy    lazyDirs   // folders not yet materialized (lazy.go)
 	fetches fetches    // fetches in flight (fetch.go)
 	cas     *casTags   // the server tags a logoff read (meta_cas.go)
 }
@@ -87,6 +92,10 @@ func New(cfg Config) (*Syncer, error) {
 		l.close()
 		return nil, err
 	}
+	if err := s.loadLazy(); err != nil {
+		l.close()
+		return nil, err
+	}
 	s.fetches.init()
 	return s, nil
 }
@@ -95,7 +104,15 @@ func New(cfg Config) (*Syncer, error) {
 func (s *Syncer) AllowMassDelete(ok bool) { s.cfg.AllowMassDelete = ok }
 
 // Close releases the cache directory.
-func (s *Syncer) Close() error { return s.local.close() }
+func (s *Syncer) Close() error {
+	s.lazy.mat.Lock()
+	if s.lazy.ns != nil {
+		s.lazy.ns.close()
+		s.lazy.ns = nil
+	}
+	s.lazy.mat.Unlock()
+	return s.local.close()
+}
 
 // roams reports whether rel takes part in syncing at all: nonroaming folders,
 // roamfs' temporary files and its metadata never do.

@@ -118,7 +118,11 @@ func (s *Syncer) streams(st *Step) bool {
 		!(path.Dir(st.Path) == "." && s.cfg.Policy.IsHive(st.Path))
 }
 
-// Unfetched reports how many files of the cache are placeholders and the
-// bytes still to be fetched for them (`roamfs status`: FilesPending,
-// BytesPending).
-func (s *Syncer) Unfetched() (files int, bytes int64) { return s.marks.count() }
+// Unfetched reports how many files of the cache are placeholders, or will
+// be once their folders are materialized (lazy.go), and the bytes still to be
+// fetched for them (`roamfs status`: FilesPending, BytesPending).
+func (s *Syncer) Unfetched() (files int, bytes int64) {
+	files, bytes = s.marks.count()
+	lf, lb := s.lazyCounts()
+	return files + lf, bytes + lb
+}

@@ -72,7 +72,14 @@ func readStatus(l cachedir.Layout) (cachedir.Status, error) {
 	defer j.Close()
 	st.PendingChanges = j.PendingCount()
 	if files, bytes, err := j.CountUnfetched(); err == nil {
-		st.FilesPending, st.BytesPending = &files, &bytes
+		// and what lies below the folders not yet materialized
+		err = j.EachUnmaterialized(func(_ string, u journal.Unmaterialized) error {
+			files, bytes = files+int(u.Files), bytes+u.Bytes
+			return nil
+		})
+		if err == nil {
+			st.FilesPending, st.BytesPending = &files, &bytes
+		}
 	}
 	return st, nil
 }

@@ -1,0 +1,365 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"go.uber.org/zap"
+
+	"roamfs/event"
+	"roamfs/journal"
+)
+
+// Lazy folders (DESIGN.md, "Streamed logon"): a streamed logon leaves a
+// server folder the cache lacks entirely (on a pooled desktop's first logon,
+// every folder) unmaterialized: the folder is created empty, marked in the
+// journal (journal.Unmaterialized), and what lies below it is kept in the
+// namespace file (lazy_namespace.go). The logon's work then no longer grows
+// with the profile.
+//
+// Materializing a folder creates its files as placeholders (unfetched.go) and
+// its subfolders empty, each marked in turn, exactly as the logon would have,
+// and then drops the folder's mark. It happens before anything looks inside
+// the folder: the overlay asks (Materialize) before every operation that
+// resolves a path below a marked folder or lists one; the background fill
+// materializes everything first (MaterializeAll); so do the whole-cache
+// consumers (a full or mirror sync, a live pull that lists the server).
+//
+// Why nothing below a marked folder can be the user's: every operation there
+// waited for the folder's materialization. So a materialization that a crash
+// interrupted is simply done again, replacing what it had placed; and the
+// next logon drops the marks of an earlier session (dropLazy): the logon
+// table then finds the placeholders by their fetch marks and brings what is
+// missing below the folders, as for any folder the cache holds.
+//
+// A marked folder never looks deleted locally: its entries have no bases
+// until they exist in the cache (the bases are written after the entries),
+// and a logoff only ever compares what it journaled with the bases.
+//
+// Lock order: lazyDirs.mat, then fetches.place (not taken here), then
+// lazyDirs.mu, then unfetched.mu.
+
+// lazyDirs is the in-memory table of the folder marks, by key.
+type lazyDirs struct {
+	mat sync.Mutex // one materialization at a time; held while one runs
+	ns  *namespace // opened on first use, under mat
+
+	mu                    sync.Mutex
+	m                     map[string]journal.Unmaterialized
+	files, bytes, entries int64
+	n                     atomic.Int64 // len(m), read without the lock: the overlay asks for every path
+}
+
+func (l *lazyDirs) get(k string) (journal.Unmaterialized, bool) {
+	if l.n.Load() == 0 {
+		return journal.Unmaterialized{}, false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	u, ok := l.m[k]
+	return u, ok
+}
+
+func (l *lazyDirs) put(k string, u journal.Unmaterialized) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[string]journal.Unmaterialized{}
+	}
+	if old, ok := l.m[k]; ok {
+		l.files, l.bytes, l.entries = l.files-old.Files, l.bytes-old.Bytes, l.entries-old.Entries
+	}
+	l.m[k] = u
+	l.files, l.bytes, l.entries = l.files+u.Files, l.bytes+u.Bytes, l.entries+u.Entries
+	l.n.Store(int64(len(l.m)))
+}
+
+func (l *lazyDirs) drop(k string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if old, ok := l.m[k]; ok {
+		l.files, l.bytes, l.entries = l.files-old.Files, l.bytes-old.Bytes, l.entries-old.Entries
+		delete(l.m, k)
+	}
+	l.n.Store(int64(len(l.m)))
+}
+
+// counts is what lies below the marked folders: files with data, their
+// bytes, every entry.
+func (l *lazyDirs) counts() (files, bytes, entries int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.files, l.bytes, l.entries
+}
+
+// keys lists the marked folders at or below k ("" = all), shallowest first.
+func (l *lazyDirs) keys(k string) []string {
+	l.mu.Lock()
+	var out []string
+	for mk := range l.m {
+		if k == "" || mk == k || strings.HasPrefix(mk, k+"/") {
+			out = append(out, mk)
+		}
+	}
+	l.mu.Unlock()
+	slices.SortFunc(out, func(a, b string) int {
+		if d := strings.Count(a, "/") - strings.Count(b, "/"); d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
+	return out
+}
+
+// loadLazy reads the journal's folder marks into memory.
+func (s *Syncer) loadLazy() error {
+	s.lazy.mu.Lock()
+	s.lazy.m, s.lazy.files, s.lazy.bytes, s.lazy.entries = map[string]journal.Unmaterialized{}, 0, 0, 0
+	s.lazy.n.Store(0)
+	s.lazy.mu.Unlock()
+	err := s.cfg.Journal.EachUnmaterialized(func(k string, u journal.Unmaterialized) error {
+		s.lazy.put(k, u)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read the folders not yet materialized: %w", err)
+	}
+	return nil
+}
+
+// dropLazy forgets every folder mark: a logon starts, and its table brings
+// into the cache what lies below the folders an earlier session left
+// unmaterialized (see the top of this file).
+func (s *Syncer) dropLazy() error {
+	ks := s.lazy.keys("")
+	if len(ks) == 0 {
+		return nil
+	}
+	s.log.Info("folders an earlier session left unmaterialized are merged by this logon", zap.Int("folders", len(ks)))
+	if err := s.cfg.Journal.SetUnmaterialized(nil, ks); err != nil {
+		return err
+	}
+	for _, k := range ks {
+		s.lazy.drop(k)
+	}
+	return nil
+}
+
+// Materialize makes sure no folder at rel or above it is unmaterialized, and
+// with subtree none below it either. It is cheap when no folder is marked:
+// the overlay asks it for every path it resolves.
+func (s *Syncer) Materialize(rel string, subtree bool) error {
+	if s.lazy.n.Load() == 0 {
+		return nil
+	}
+	rel = strings.Trim(rel, "/")
+	if rel == "." || rel == "" {
+		if subtree {
+			return s.materializeUnder("")
+		}
+		return nil
+	}
+	k := s.key(rel)
+	for i := 0; i <= len(k); i++ {
+		if i < len(k) && k[i] != '/' {
+			continue
+		}
+		if _, ok := s.lazy.get(k[:i]); ok {
+			if err := s.materialize(k[:i]); err != nil {
+				return err
+			}
+		}
+	}
+	if subtree {
+		return s.materializeUnder(k)
+	}
+	return nil
+}
+
+// materializeUnder materializes every marked folder at or below k,
+// shallowest first, until none is left.
+func (s *Syncer) materializeUnder(k string) error {
+	for {
+		ks := s.lazy.keys(k)
+		if len(ks) == 0 {
+			return nil
+		}
+		for _, mk := range ks {
+			if err := s.materialize(mk); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// MaterializeAll materializes every marked folder, breadth-first, the
+// folders the fill brings first (fillFirst) before the others at each depth.
+// A cancelled ctx stops it between two folders.
+func (s *Syncer) MaterializeAll(ctx context.Context) error {
+	for s.lazy.n.Load() > 0 {
+		ks := s.lazy.keys("")
+		slices.SortStableFunc(ks, func(a, b string) int {
+			if d := strings.Count(a, "/") - strings.Count(b, "/"); d != 0 {
+				return d
+			}
+			return s.fillRank(a) - s.fillRank(b)
+		})
+		for _, k := range ks {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := s.materialize(k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// materializeEmpty materializes, at the end of a logon, the folders it left
+// unmaterialized that hold no file with data (empty folders, empty files):
+// cheap, and what is pending then is exactly the files not yet local, so
+// FilesPending 0 still means the profile is whole in the cache.
+func (s *Syncer) materializeEmpty() error {
+	for _, k := range s.lazy.keys("") {
+		if u, ok := s.lazy.get(k); ok && u.Files == 0 {
+			if err := s.Materialize(u.Path, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Unmaterialized reports how many folders are still unmaterialized.
+func (s *Syncer) Unmaterialized() int { return int(s.lazy.n.Load()) }
+
+// materialize creates the contents of the marked folder k (see the top of
+// this file); a folder no longer marked is left alone.
+func (s *Syncer) materialize(k string) error {
+	s.lazy.mat.Lock()
+	defer s.lazy.mat.Unlock()
+	m, ok := s.lazy.get(k)
+	if !ok {
+		return nil
+	}
+	if err := s.materializeLocked(k, m); err != nil {
+		return fmt.Errorf("materialize %s: %w", m.Path, err)
+	}
+	return nil
+}
+
+func (s *Syncer) materializeLocked(k string, m journal.Unmaterialized) error {
+	if s.lazy.ns == nil {
+		if s.cfg.NamespaceFile == "" {
+			return fmt.Errorf("no namespace file configured")
+		}
+		ns, err := openNamespace(s.cfg.NamespaceFile)
+		if err != nil {
+			return err
+		}
+		s.lazy.ns = ns
+	}
+	ents, err := s.lazy.ns.list(m.ServerPath)
+	if err != nil {
+		return err
+	}
+	ents = s.withoutClashes(m.Path, ents)
+	fetch := map[string]journal.Unfetched{}
+	subs := map[string]journal.Unmaterialized{}
+	for _, e := range ents {
+		cp, sp := path.Join(m.Path, e.name), path.Join(m.ServerPath, e.name)
+		switch {
+		case e.v.Kind == KindDir:
+			d, _ := s.lazy.ns.dir(sp)
+			subs[s.key(cp)] = journal.Unmaterialized{Path: cp, ServerPath: sp, Files: d.files, Bytes: d.bytes, Entries: d.entries}
+		case e.v.Kind == KindFile && e.v.Size > 0:
+			fetch[s.key(cp)] = markOf(cp, sp, e.v)
+		}
+	}
+	// The marks go down before what they describe (unfetched.go).
+	if err := s.cfg.Journal.SetUnfetched(fetch, nil); err != nil {
+		return err
+	}
+	if err := s.cfg.Journal.SetUnmaterialized(subs, nil); err != nil {
+		return err
+	}
+	bases, err := s.createEntries(m.Path, ents)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Journal.Materialized(k, bases); err != nil {
+		return err
+	}
+	for fk, f := range fetch {
+		s.marks.put(fk, f)
+	}
+	for sk, sub := range subs {
+		s.lazy.put(sk, sub)
+	}
+	s.lazy.drop(k)
+	return nil
+}
+
+// createEntries puts ents into the cache folder dir as a logon would (files
+// with data as placeholders, empty files, folders, symlinks), replacing what
+// an interrupted materialization placed there, and returns their bases.
+func (s *Syncer) createEntries(dir string, ents []nsEntry) (map[string]journal.Base, error) {
+	bases := make(map[string]journal.Base, len(ents))
+	d, err := s.local.openDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.close()
+	for _, e := range ents {
+		cp := path.Join(dir, e.name)
+		switch e.v.Kind {
+		case KindDir:
+			err = s.local.mkdir(cp, e.v)
+		case KindSymlink:
+			err = s.local.symlink(cp, e.v)
+		default:
+			// An empty file needs no data: its placeholder is the file.
+			err = d.placeSparse(e.name, e.v)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("create %s in cache: %w", cp, err)
+		}
+		bases[s.key(cp)] = e.v.base()
+	}
+	return bases, nil
+}
+
+// withoutClashes leaves out the entries whose names differ only in case, as
+// a logon leaves such paths untouched (and everything below them).
+func (s *Syncer) withoutClashes(dir string, ents []nsEntry) []nsEntry {
+	if !s.cfg.Policy.CaseInsensitive {
+		return ents
+	}
+	seen := make(map[string]int, len(ents))
+	for _, e := range ents {
+		seen[s.key(e.name)]++
+	}
+	out := ents[:0]
+	for _, e := range ents {
+		if seen[s.key(e.name)] > 1 {
+			s.log.Warn("the profile holds names that differ only in case; they are left untouched",
+				zap.Int("event_id", event.CaseClash), zap.String("path", path.Join(dir, e.name)))
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// lazyCounts adds what lies below the marked folders to the placeholders'
+// counts (`roamfs status`).
+func (s *Syncer) lazyCounts() (files int, bytes int64) {
+	f, b, _ := s.lazy.counts()
+	return int(f), b
+}
