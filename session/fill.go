@@ -69,7 +69,8 @@ func (s *Session) runFill(ctx context.Context, minSize int64) {
 	// Every folder first, shallowest first: the namespace is the user's
 	// whole profile in Explorer, and a lookup then never waits. An
 	// operation of the user's materializes its folder at once meanwhile.
-	if err := s.sy.MaterializeAll(ctx); err != nil {
+	// Small files come down with their folder (FillFolders).
+	if err := s.sy.FillFolders(ctx, minSize); err != nil {
 		if ctx.Err() != nil {
 			s.log.Info("background fill cancelled: logoff")
 			return

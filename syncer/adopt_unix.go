@@ -12,15 +12,13 @@ import (
 // system, to rel in the cache. The target folder is opened through the
 // cache's os.Root, so a symlink in the profile cannot lead it outside.
 func (l *local) adopt(stage, rel string) error {
-	d, err := l.openDir(path.Dir(rel))
+	// One open of the folder, not a held-open root and a walk of its
+	// ancestors (openDir): the background fill adopts every file of the
+	// profile, and this is most of what it does besides copying.
+	d, err := l.root.Open(name(path.Dir(rel)))
 	if err != nil {
 		return err
 	}
-	defer d.close()
-	f, err := d.root.Open(".")
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return unix.Renameat(unix.AT_FDCWD, stage, int(f.Fd()), path.Base(rel))
+	defer d.Close()
+	return unix.Renameat(unix.AT_FDCWD, stage, int(d.Fd()), path.Base(rel))
 }

@@ -42,7 +42,10 @@ var ErrGone = errors.New("no longer on the server copy")
 
 // fetches is the fetch machinery's state.
 type fetches struct {
-	place    sync.Mutex // a fetch placing its file; Forget and Move changing names
+	// place: fetches placing their files take it shared (each its own
+	// path: one flight per path); Forget, Move and the live pull, which
+	// change names or replace files, take it alone.
+	place    sync.RWMutex
 	mu       sync.Mutex
 	inflight map[string]*flight
 	ctx      context.Context // the downloads'; StopFetches cancels it
@@ -243,8 +246,8 @@ func (s *Syncer) stageWith(pattern string, v Version, fill func(*os.File) error)
 // placed is false when the placeholder went meanwhile (deleted, truncated,
 // renamed: its mark moved or went with it).
 func (s *Syncer) placeFetched(k string, m journal.Unfetched, stage string, v Version) (replaced, placed bool, err error) {
-	s.fetches.place.Lock()
-	defer s.fetches.place.Unlock()
+	s.fetches.place.RLock()
+	defer s.fetches.place.RUnlock()
 	now, ok := s.marks.get(k)
 	if !ok || now != m {
 		return false, false, nil

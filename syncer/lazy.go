@@ -2,7 +2,10 @@ package syncer
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -201,6 +204,34 @@ func (s *Syncer) materializeUnder(k string) error {
 // folders the fill brings first (fillFirst) before the others at each depth.
 // A cancelled ctx stops it between two folders.
 func (s *Syncer) MaterializeAll(ctx context.Context) error {
+	return s.materializeAll(ctx, nil)
+}
+
+// FillFolders is MaterializeAll for the background fill: the files of at
+// least minSize and at most inlineMax bytes are downloaded as their folder
+// is materialized, straight into the cache, instead of being placed as
+// placeholders and replaced one by one later (a placeholder, its mark, a
+// staged copy and a rename per file made the fill several times slower than
+// `cp -a`). A folder stops taking data inline past inlineFolderMax bytes, so
+// an operation of the user's waiting for that folder waits for little; what
+// is left, and what the server cannot give now, is placed as placeholders
+// for the fill's fetches.
+func (s *Syncer) FillFolders(ctx context.Context, minSize int64) error {
+	return s.materializeAll(ctx, &inline{ctx: ctx, min: minSize})
+}
+
+// inline is what FillFolders downloads while materializing.
+type inline struct {
+	ctx context.Context
+	min int64
+}
+
+const (
+	inlineMax       = 256 << 10
+	inlineFolderMax = 16 << 20
+)
+
+func (s *Syncer) materializeAll(ctx context.Context, in *inline) error {
 	for s.lazy.n.Load() > 0 {
 		ks := s.lazy.keys("")
 		slices.SortStableFunc(ks, func(a, b string) int {
@@ -213,7 +244,7 @@ func (s *Syncer) MaterializeAll(ctx context.Context) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := s.materialize(k); err != nil {
+			if err := s.materializeWith(k, in); err != nil {
 				return err
 			}
 		}
@@ -241,20 +272,22 @@ func (s *Syncer) Unmaterialized() int { return int(s.lazy.n.Load()) }
 
 // materialize creates the contents of the marked folder k (see the top of
 // this file); a folder no longer marked is left alone.
-func (s *Syncer) materialize(k string) error {
+func (s *Syncer) materialize(k string) error { return s.materializeWith(k, nil) }
+
+func (s *Syncer) materializeWith(k string, in *inline) error {
 	s.lazy.mat.Lock()
 	defer s.lazy.mat.Unlock()
 	m, ok := s.lazy.get(k)
 	if !ok {
 		return nil
 	}
-	if err := s.materializeLocked(k, m); err != nil {
+	if err := s.materializeLocked(k, m, in); err != nil {
 		return fmt.Errorf("materialize %s: %w", m.Path, err)
 	}
 	return nil
 }
 
-func (s *Syncer) materializeLocked(k string, m journal.Unmaterialized) error {
+func (s *Syncer) materializeLocked(k string, m journal.Unmaterialized, in *inline) error {
 	if s.lazy.ns == nil {
 		if s.cfg.NamespaceFile == "" {
 			return fmt.Errorf("no namespace file configured")
@@ -272,13 +305,19 @@ func (s *Syncer) materializeLocked(k string, m journal.Unmaterialized) error {
 	ents = s.withoutClashes(m.Path, ents)
 	fetch := map[string]journal.Unfetched{}
 	subs := map[string]journal.Unmaterialized{}
-	for _, e := range ents {
+	var inlined int64
+	for i, e := range ents {
 		cp, sp := path.Join(m.Path, e.name), path.Join(m.ServerPath, e.name)
 		switch {
 		case e.v.Kind == KindDir:
 			d, _ := s.lazy.ns.dir(sp)
 			subs[s.key(cp)] = journal.Unmaterialized{Path: cp, ServerPath: sp, Files: d.files, Bytes: d.bytes, Entries: d.entries}
 		case e.v.Kind == KindFile && e.v.Size > 0:
+			if in.takes(e.v.Size, inlined) {
+				inlined += e.v.Size
+				ents[i].inline, ents[i].server = true, sp
+				continue
+			}
 			fetch[s.key(cp)] = markOf(cp, sp, e.v)
 		}
 	}
@@ -289,9 +328,17 @@ func (s *Syncer) materializeLocked(k string, m journal.Unmaterialized) error {
 	if err := s.cfg.Journal.SetUnmaterialized(subs, nil); err != nil {
 		return err
 	}
-	bases, err := s.createEntries(m.Path, ents)
+	bases, late, err := s.createEntries(m.Path, ents, in)
 	if err != nil {
 		return err
+	}
+	if len(late) > 0 {
+		// Inline downloads that could not be had (the server away): these
+		// are placeholders after all, marked before the folder's mark goes.
+		if err := s.cfg.Journal.SetUnfetched(late, nil); err != nil {
+			return err
+		}
+		maps.Copy(fetch, late)
 	}
 	if err := s.cfg.Journal.Materialized(k, bases); err != nil {
 		return err
@@ -308,31 +355,110 @@ func (s *Syncer) materializeLocked(k string, m journal.Unmaterialized) error {
 
 // createEntries puts ents into the cache folder dir as a logon would (files
 // with data as placeholders, empty files, folders, symlinks), replacing what
-// an interrupted materialization placed there, and returns their bases.
-func (s *Syncer) createEntries(dir string, ents []nsEntry) (map[string]journal.Base, error) {
+// an interrupted materialization placed there, and returns their bases. An
+// entry marked inline is downloaded instead, with the version the server
+// gives now as its base; one the server cannot give now becomes a
+// placeholder after all (returned in late, its mark not yet written), one
+// gone from the server is left out (the next pull or logon sees it).
+func (s *Syncer) createEntries(dir string, ents []nsEntry, in *inline) (map[string]journal.Base, map[string]journal.Unfetched, error) {
 	bases := make(map[string]journal.Base, len(ents))
+	late := map[string]journal.Unfetched{}
 	d, err := s.local.openDir(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer d.close()
-	for _, e := range ents {
+	var inl []int
+	for i, e := range ents {
 		cp := path.Join(dir, e.name)
-		switch e.v.Kind {
-		case KindDir:
+		switch {
+		case e.v.Kind == KindDir:
 			err = s.local.mkdir(cp, e.v)
-		case KindSymlink:
+		case e.v.Kind == KindSymlink:
 			err = s.local.symlink(cp, e.v)
+		case e.inline:
+			inl = append(inl, i)
+			continue
 		default:
 			// An empty file needs no data: its placeholder is the file.
 			err = d.placeSparse(e.name, e.v)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("create %s in cache: %w", cp, err)
+			return nil, nil, fmt.Errorf("create %s in cache: %w", cp, err)
 		}
 		bases[s.key(cp)] = e.v.base()
 	}
-	return bases, nil
+	if len(inl) == 0 {
+		return bases, late, nil
+	}
+	// The downloads side by side, as the fill's fetches go: one file's
+	// latency (open, copy, rename) hides behind another's.
+	type got struct {
+		v    Version
+		gone bool
+		err  error
+	}
+	res := make([]got, len(inl))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(fillInlineWorkers, len(inl)) {
+		wg.Go(func() {
+			for j := range next {
+				r := &res[j]
+				r.v, r.gone, r.err = s.downloadInline(in.ctx, d, ents[inl[j]])
+			}
+		})
+	}
+	for j := range inl {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	for j, i := range inl {
+		e, r := ents[i], res[j]
+		cp := path.Join(dir, e.name)
+		switch {
+		case r.gone:
+			continue
+		case r.err != nil && in.ctx.Err() == nil:
+			s.log.Debug("a file could not be downloaded with its folder; it is fetched later", zap.String("path", cp), zap.Error(r.err))
+			late[s.key(cp)] = markOf(cp, e.server, e.v)
+			r.v, r.err = e.v, d.placeSparse(e.name, e.v)
+		}
+		if r.err != nil {
+			return nil, nil, fmt.Errorf("create %s in cache: %w", cp, r.err)
+		}
+		bases[s.key(cp)] = r.v.base()
+	}
+	return bases, late, nil
+}
+
+// fillInlineWorkers is how many of a folder's files FillFolders downloads at
+// once (the fill's own fetches run 4 at a time too).
+const fillInlineWorkers = 4
+
+// takes reports whether a file of size joins its folder's inline downloads,
+// given what the folder took already.
+func (in *inline) takes(size, taken int64) bool {
+	return in != nil && size >= in.min && size <= inlineMax && taken+size <= inlineFolderMax
+}
+
+// downloadInline copies e's data from the server into the folder d, and
+// returns the version it placed.
+func (s *Syncer) downloadInline(ctx context.Context, d *localDir, e nsEntry) (v Version, gone bool, err error) {
+	r, info, err := s.cfg.Store.Open(ctx, e.server)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && info.Kind != KindFile) {
+		if r != nil {
+			r.Close()
+		}
+		return v, true, nil
+	}
+	if err != nil {
+		return v, false, err
+	}
+	defer r.Close()
+	v = fromStoreInfo(info)
+	return v, false, d.place(e.name, r, v)
 }
 
 // withoutClashes leaves out the entries whose names differ only in case, as

@@ -30,6 +30,10 @@ const nsMagic = "roamfs-namespace 1\n"
 type nsEntry struct {
 	name string
 	v    Version
+	// Set while materializing, for the background fill: download the data
+	// now, from server.
+	inline bool
+	server string
 }
 
 // nsDir is one folder's row of the table.

@@ -2,12 +2,15 @@ package syncer
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"roamfs/journal"
 )
@@ -263,5 +266,64 @@ func TestLazyInterruptedMaterialization(t *testing.T) {
 	}
 	if d := diffTrees(before, tree(t, server)); len(d) > 0 {
 		t.Fatalf("server changed: %v", d)
+	}
+}
+
+// TestFillFoldersDownloadsSmallFiles: the fill's materialization brings the
+// data of small files with their folder (no placeholder, no mark), leaves
+// files under PSAlwaysCacheSize and over the inline bound as placeholders,
+// takes the server's version at download time as the base, and leaves out a
+// file gone from the server meanwhile.
+func TestFillFoldersDownloadsSmallFiles(t *testing.T) {
+	server := filepath.Join(t.TempDir(), "server")
+	files := maps.Clone(lazyFiles)
+	big := strings.Repeat("x", inlineMax+1)
+	files["Documents/Sub/big.bin"] = big
+	seedServer(t, server, files)
+	m := lazy(t, "A", server)
+	m.logon()
+	// Meanwhile, on the server: one file changes, one goes.
+	later := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	if err := os.WriteFile(filepath.Join(server, "Documents/b.txt"), []byte("bravo, newer"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(filepath.Join(server, "Documents/b.txt"), later, later)
+	os.Remove(filepath.Join(server, "Desktop/c.txt"))
+	if err := m.sy.FillFolders(context.Background(), int64(len("bravo"))); err != nil {
+		t.Fatal(err)
+	}
+	if m.sy.Unmaterialized() != 0 {
+		t.Fatal("folders left unmaterialized")
+	}
+	// Inline: every small file of at least 5 bytes (as the namespace has
+	// them); placeholders: the one under the minimum and the big one.
+	want := map[string]string{"Documents/a.txt": "alpha alpha", "Documents/b.txt": "bravo, newer",
+		"Documents/Sub/d.txt": "delta delta delta", "AppData/Roaming/App/f.ini": "foxtrot"}
+	for p, c := range want {
+		if m.sy.Pending(p) {
+			t.Errorf("%s is still a placeholder", p)
+		} else if got := readCache(t, m, p); got != c {
+			t.Errorf("%s = %q, want %q", p, got, c)
+		}
+	}
+	for _, p := range []string{"Documents/Sub/Deep/e.txt", "Documents/Sub/big.bin"} {
+		if !m.sy.Pending(p) {
+			t.Errorf("%s is not a placeholder (under the minimum or over the inline bound)", p)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(m.dir, "Desktop/c.txt")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a file gone from the server was placed: %v", err)
+	}
+	b, ok, err := m.j.Base(m.sy.key("Documents/b.txt"))
+	if err != nil || !ok || !b.MTime.Equal(later) {
+		t.Errorf("base of the file changed on the server: %+v %v %v, want its mtime %v", b, ok, err, later)
+	}
+	if err := m.sy.Fetch(context.Background(), "Documents/Sub/big.bin"); err != nil || readCache(t, m, "Documents/Sub/big.bin") != big {
+		t.Errorf("the big file after its fetch: %v", err)
+	}
+	// A logoff right after uploads nothing and deletes nothing.
+	res := m.logoff()
+	if res.Uploaded != 0 || res.Deleted != 0 {
+		t.Errorf("logoff after the fill: %+v", res)
 	}
 }
