@@ -77,7 +77,13 @@ func (h *harness) benchRecords(ctx context.Context) *recordsResult {
 // and times the logoff.
 func (h *harness) recordsSession(ctx context.Context, server, cache, mnt string, ops int) (recordsRun, error) {
 	r := recordsRun{Ops: ops}
-	m, _, err := h.logon(ctx, server, cache, mnt)
+	// No write-back rounds: a long session would otherwise sync most of its
+	// records mid-way, and the logoff would not replay what the row says.
+	pol := filepath.Join(filepath.Dir(cache), "records-policy.yaml")
+	if err := os.WriteFile(pol, []byte("PSMidSessionWriteBack: false\n"), 0o644); err != nil {
+		return r, err
+	}
+	m, _, err := h.logonPolicy(ctx, server, cache, mnt, pol)
 	if err != nil {
 		return r, err
 	}
