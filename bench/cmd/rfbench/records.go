@@ -80,6 +80,9 @@ func (h *harness) recordsSession(ctx context.Context, server, cache, mnt string,
 	// No write-back rounds: a long session would otherwise sync most of its
 	// records mid-way, and the logoff would not replay what the row says.
 	pol := filepath.Join(filepath.Dir(cache), "records-policy.yaml")
+	if err := os.MkdirAll(filepath.Dir(pol), 0o755); err != nil {
+		return r, err
+	}
 	if err := os.WriteFile(pol, []byte("PSMidSessionWriteBack: false\n"), 0o644); err != nil {
 		return r, err
 	}
