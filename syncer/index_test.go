@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -670,5 +671,19 @@ func TestIndexWriteFailureKeepsLogoff(t *testing.T) {
 	b.logon()
 	if !has(b.events(), event.IndexNotUsed) {
 		t.Error("want a walk")
+	}
+}
+
+func TestIsCleanRelAgreesWithPathClean(t *testing.T) {
+	for _, p := range []string{"a", "a/b", "a/b/c.txt", "", ".", "..", "/a", "a/", "a//b", "a/./b", "a/../b", "./a", "../a", "a/..", "a/.", "...", "a/.b", "a..", "a/b/"} {
+		want := p != "" && p != "." && !strings.HasPrefix(p, "/") && p != ".." && !strings.HasPrefix(p, "../") && path.Clean(p) == p
+		if got := isCleanRel(p); got != want {
+			t.Errorf("isCleanRel(%q) = %v, want %v", p, got, want)
+		}
+		if want {
+			if got, d := parentOf(p), path.Dir(p); got != strings.TrimPrefix(d, ".") {
+				t.Errorf("parentOf(%q) = %q, path.Dir says %q", p, got, d)
+			}
+		}
 	}
 }

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -74,7 +74,7 @@ func (b *nsBuilder) root(p string) {
 // add keeps the entry p (below a root) in its folder's group.
 func (b *nsBuilder) add(p string, v Version) {
 	g := b.dirs[parentOf(p)]
-	g.buf = appendNSEntry(g.buf, path.Base(p), v)
+	g.buf = appendNSEntry(g.buf, p[strings.LastIndexByte(p, '/')+1:], v) // its name (p is clean)
 	g.n++
 	g.entries++
 	if v.Kind == KindFile && v.Size > 0 {
@@ -113,6 +113,11 @@ func (b *nsBuilder) write(file string) error {
 	}
 	slices.Sort(ps)
 	var out bytes.Buffer
+	size := len(nsMagic)
+	for _, g := range b.dirs {
+		size += len(g.buf)
+	}
+	out.Grow(size + 64*len(ps)) // the entries, then the table: no copying as it grows
 	out.WriteString(nsMagic)
 	var table []byte
 	table = binary.AppendUvarint(table, uint64(len(ps)))
