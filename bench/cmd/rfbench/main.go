@@ -349,6 +349,7 @@ type results struct {
 	Data     *dataResult
 	Meta     *metaResult
 	MetaOps  *metaOpsResult // issue 12 (metaops.go)
+	Floor    *flushFloor    // issue 12: the disk's flush floor (flushfloor.go)
 	Profiles *profilesResult
 	Records  *recordsResult
 	Journal  *journalResult
@@ -415,6 +416,10 @@ func (h *harness) runAll(ctx context.Context) (*results, error) {
 	}
 	if cfg.wants("data") && ctx.Err() == nil {
 		res.Data = h.benchData(ctx)
+	}
+	if (cfg.wants("meta") || cfg.wants("metaops")) && ctx.Err() == nil {
+		h.logf("the flush floor of %s", h.work)
+		res.Floor = measureFlushFloor(h.work)
 	}
 	if cfg.wants("meta") && ctx.Err() == nil {
 		res.Meta = h.benchMeta(ctx)

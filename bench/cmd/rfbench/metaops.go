@@ -117,7 +117,15 @@ func (r *report) metaOps(m *metaOpsResult) {
 		}
 		q := ratios(local, roam)
 		r.row(phase, roam.spread(), local.spread(), q.ratioSpread(), fmt.Sprintf("≤ %.1f×", targetMetaOps),
-			r.verdict(q.median(), targetMetaOps, false, fmt.Sprintf("%s in a roaming folder runs at 1/%.2f of a nonroaming one (a durable journal record each).", phase, q.median())))
+			r.verdict(q.median(), targetMetaOps, false, fmt.Sprintf("%s in a roaming folder runs at 1/%.2f of a nonroaming one (a durable journal record each).", phase, q.median())+
+				r.res.Floor.floorLine("A journaled "+phase, 1/roam.median()-1/local.median())))
+	}
+	if ff := r.res.Floor; ff != nil && ff.Err == "" {
+		r.f("\nThe flush floor of the file system the caches are on (%d flushes of 128 bytes each, median): append + fsync %.0f µs, a write into preallocated space + fdatasync %.0f µs. "+
+			"One writer at a time waits for one flush per journaled operation, so a journaled operation costs at least this much more than an unjournaled one.\n",
+			flushFloorN, ff.AppendFsync*1e6, ff.PreallocFdatasync*1e6)
+	} else if ff != nil {
+		r.f("\nThe flush floor could not be measured: %s\n", ff.Err)
 	}
 	errLine(r, m.Err)
 }

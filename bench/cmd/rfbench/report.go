@@ -262,6 +262,8 @@ func (r *report) meta(m *metaResult) {
 		}
 		if p == "stat" || p == "restat" {
 			w += " No journal here: the stat path itself (attribute cache timeout, Lookup/Getattr cost)."
+		} else if lb := get(tLoopback, row).median(); lb > 0 {
+			w += r.res.Floor.floorLine("roamfs", 1/get(tRoamfs, row).median()-1/lb)
 		}
 		return w
 	}
