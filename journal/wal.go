@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -38,7 +39,16 @@ type wal struct {
 	path   string
 	buf    []byte
 	noSync bool  // tests and benchmarks only
-	size   int64 // bytes in the file; the committer's alone after Open
+	size   int64 // bytes of whole frames: where the next one goes; the committer's alone after Open
+	// alloc is the file's length: the frames, then zeros written ahead of
+	// them (walChunk at a time), so that a group overwrites blocks the file
+	// already has within its length and fdatasync need persist no metadata
+	// (on this machine's disk: 190 µs a flush against 325 µs for an append
+	// and fsync). Zeros end a replay: a zero length is no frame.
+	alloc int64
+	// grew: zeros were written ahead since the last flush, so the next
+	// flush must persist the new length too (a full fsync).
+	grew bool
 	// nextTry is the size at which the committer next tries to empty the
 	// file (wal_rotate.go).
 	nextTry int64
@@ -50,7 +60,7 @@ type wal struct {
 
 func openWAL(dir string) (*wal, error) {
 	p := filepath.Join(dir, walName)
-	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open write-ahead file: %w", err)
 	}
@@ -59,7 +69,65 @@ func openWAL(dir string) (*wal, error) {
 		f.Close()
 		return nil, fmt.Errorf("open write-ahead file: %w", err)
 	}
-	return &wal{f: f, path: p, size: fi.Size(), nextTry: walRotateBytes}, nil
+	w := &wal{f: f, path: p, alloc: fi.Size(), nextTry: walRotateBytes}
+	if w.size, err = w.scan(nil); err == nil {
+		err = w.clearTail()
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open write-ahead file: %w", err)
+	}
+	return w, nil
+}
+
+// walChunk is how much the file grows at a time, written as zeros.
+const walChunk = 1 << 20
+
+// clearTail zeros what lies between the last whole frame and the file's
+// end when it is not zeros already: the rest of a frame torn by a crash,
+// which the next frames would overwrite only in part. Without it, a replay
+// after a later crash could read on past the new frames into the old rest.
+func (w *wal) clearTail() error {
+	tail := w.alloc - w.size
+	if tail <= 0 {
+		return nil
+	}
+	buf := make([]byte, min(tail, walChunk))
+	zero := make([]byte, len(buf))
+	dirty := false
+	for off := w.size; off < w.alloc && !dirty; off += int64(len(buf)) {
+		n, err := w.f.ReadAt(buf[:min(int64(len(buf)), w.alloc-off)], off)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		dirty = !bytes.Equal(buf[:n], zero[:n])
+	}
+	if !dirty {
+		return nil
+	}
+	for off := w.size; off < w.alloc; off += int64(len(zero)) {
+		if _, err := w.f.WriteAt(zero[:min(int64(len(zero)), w.alloc-off)], off); err != nil {
+			return err
+		}
+	}
+	return w.f.Sync()
+}
+
+// ensure makes the file long enough for need bytes of frames, writing zeros
+// ahead of them.
+func (w *wal) ensure(need int64) error {
+	if need <= w.alloc {
+		return nil
+	}
+	to := (need + walChunk - 1) / walChunk * walChunk
+	zero := make([]byte, min(to-w.alloc, walChunk))
+	for off := w.alloc; off < to; off += int64(len(zero)) {
+		if _, err := w.f.WriteAt(zero[:min(int64(len(zero)), to-off)], off); err != nil {
+			return err
+		}
+	}
+	w.alloc, w.grew = to, true
+	return nil
 }
 
 // append writes every record of the group and flushes them to the disk.
@@ -80,49 +148,69 @@ func (w *wal) append(group []*appendReq) error {
 	if len(w.buf) == 0 {
 		return nil // a group of barriers only: nothing to make durable
 	}
-	n, err := w.f.Write(w.buf)
-	w.size += int64(n)
-	if err != nil {
+	if err := w.ensure(w.size + int64(len(w.buf))); err != nil {
+		return fmt.Errorf("write-ahead file: grow: %w", err)
+	}
+	// On a failure the frames may be partly written: the size does not move,
+	// so the next group overwrites them (a torn frame ends a replay anyway).
+	if _, err := w.f.WriteAt(w.buf, w.size); err != nil {
 		return fmt.Errorf("write-ahead file: %w", err)
 	}
+	w.size += int64(len(w.buf))
 	if w.noSync {
 		return nil
 	}
-	if err := w.f.Sync(); err != nil {
+	var err error
+	if w.grew {
+		err = w.f.Sync() // the new length too
+	} else {
+		err = dataSync(w.f)
+	}
+	if err != nil {
 		return fmt.Errorf("flush write-ahead file: %w", err)
 	}
+	w.grew = false
 	return nil
 }
 
 // replay calls fn for every whole record in the file, in order.
 func (w *wal) replay(fn func(Record) error) error {
-	if _, err := w.f.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	r := bufio.NewReader(w.f)
+	_, err := w.scan(fn)
+	return err
+}
+
+// scan reads the frames from the start, calling fn (if not nil) for each
+// whole one, and returns the offset after the last: the end of the file, a
+// torn frame, or the zeros written ahead.
+func (w *wal) scan(fn func(Record) error) (int64, error) {
+	r := bufio.NewReader(io.NewSectionReader(w.f, 0, w.alloc))
+	var end int64
 	for {
 		var hdr [8]byte
 		if _, err := io.ReadFull(r, hdr[:]); err != nil {
-			return nil // end, or a torn header
+			return end, nil // end, or a torn header
 		}
 		n := binary.BigEndian.Uint32(hdr[:4])
-		if n > 1<<20 {
-			return nil // torn: no record is that large
+		if n == 0 || n > 1<<20 {
+			return end, nil // zeros ahead, or torn: no record is empty or that large
 		}
 		payload := make([]byte, n)
 		if _, err := io.ReadFull(r, payload); err != nil {
-			return nil
+			return end, nil
 		}
 		if crc32.Checksum(payload, walCRC) != binary.BigEndian.Uint32(hdr[4:]) {
-			return nil
+			return end, nil
 		}
 		rec, err := decodeRecord(payload)
 		if err != nil {
-			return nil
+			return end, nil
 		}
-		if err := fn(rec); err != nil {
-			return err
+		if fn != nil {
+			if err := fn(rec); err != nil {
+				return end, err
+			}
 		}
+		end += int64(len(hdr)) + int64(n)
 	}
 }
 
@@ -131,7 +219,7 @@ func (w *wal) reset() error {
 	if err := w.f.Truncate(0); err != nil {
 		return err
 	}
-	w.size = 0
+	w.size, w.alloc, w.grew = 0, 0, false
 	return w.f.Sync()
 }
 

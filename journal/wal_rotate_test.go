@@ -18,13 +18,24 @@ func smallWAL(t *testing.T, size int64) {
 	t.Cleanup(func() { walRotateBytes = old })
 }
 
+// walSize is the bytes of whole frames in dir's write-ahead file (the zeros
+// written ahead of them do not count).
 func walSize(t *testing.T, dir string) int64 {
 	t.Helper()
-	fi, err := os.Stat(filepath.Join(dir, walName))
+	f, err := os.Open(filepath.Join(dir, walName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fi.Size()
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	end, err := (&wal{f: f, alloc: fi.Size()}).scan(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return end
 }
 
 // TestWALRotatesOnceBadgerHoldsRecords: a long session's write-ahead file is
