@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"path"
@@ -16,6 +17,7 @@ import (
 
 	"roamfs/event"
 	"roamfs/journal"
+	"roamfs/store"
 )
 
 // Lazy folders (DESIGN.md, "Streamed logon"): a streamed logon leaves a
@@ -399,13 +401,22 @@ func (s *Syncer) createEntries(dir string, ents []nsEntry, in *inline) (map[stri
 		err  error
 	}
 	res := make([]got, len(inl))
+	// The server folder is resolved once for all of them (store.Folder): a
+	// path resolved one name at a time per file cost more than its data.
+	// A folder that cannot be opened now leaves each file to its own open,
+	// which says gone or failed as before.
+	var srv store.Folder
+	if f, err := store.OpenFolder(in.ctx, s.cfg.Store, parentOf(ents[inl[0]].server)); err == nil {
+		srv = f
+		defer f.Close()
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(fillInlineWorkers, len(inl)) {
 		wg.Go(func() {
 			for j := range next {
 				r := &res[j]
-				r.v, r.gone, r.err = s.downloadInline(in.ctx, d, ents[inl[j]])
+				r.v, r.gone, r.err = s.downloadInline(in.ctx, d, srv, ents[inl[j]])
 			}
 		})
 	}
@@ -443,10 +454,16 @@ func (in *inline) takes(size, taken int64) bool {
 	return in != nil && size >= in.min && size <= inlineMax && taken+size <= inlineFolderMax
 }
 
-// downloadInline copies e's data from the server into the folder d, and
-// returns the version it placed.
-func (s *Syncer) downloadInline(ctx context.Context, d *localDir, e nsEntry) (v Version, gone bool, err error) {
-	r, info, err := s.cfg.Store.Open(ctx, e.server)
+// downloadInline copies e's data from the server (through srv, its server
+// folder, when open) into the folder d, and returns the version it placed.
+func (s *Syncer) downloadInline(ctx context.Context, d *localDir, srv store.Folder, e nsEntry) (v Version, gone bool, err error) {
+	var r io.ReadCloser
+	var info store.Info
+	if srv != nil {
+		r, info, err = srv.Open(ctx, path.Base(e.server))
+	} else {
+		r, info, err = s.cfg.Store.Open(ctx, e.server)
+	}
 	if errors.Is(err, fs.ErrNotExist) || (err == nil && info.Kind != KindFile) {
 		if r != nil {
 			r.Close()

@@ -327,3 +327,28 @@ func TestFillFoldersDownloadsSmallFiles(t *testing.T) {
 		t.Errorf("logoff after the fill: %+v", res)
 	}
 }
+
+// TestFillFoldersServerFolderGone: the fill opens each server folder once
+// for its small files; a folder gone from the server since the logon leaves
+// its files out (the next pull or logon decides), and the others come down.
+func TestFillFoldersServerFolderGone(t *testing.T) {
+	server := filepath.Join(t.TempDir(), "server")
+	seedServer(t, server, lazyFiles)
+	m := lazy(t, "A", server)
+	m.logon()
+	if err := os.RemoveAll(filepath.Join(server, "Desktop")); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.sy.FillFolders(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	if m.sy.Unmaterialized() != 0 {
+		t.Fatal("folders left unmaterialized")
+	}
+	if _, err := os.Lstat(filepath.Join(m.dir, "Desktop/c.txt")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a file of a folder gone from the server was placed: %v", err)
+	}
+	if got := readCache(t, m, "Documents/Sub/Deep/e.txt"); got != "echo" {
+		t.Errorf("Documents/Sub/Deep/e.txt = %q after the fill", got)
+	}
+}
