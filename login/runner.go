@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"roamfs/service"
@@ -53,10 +54,27 @@ func NewRunner(binary string, lookup func(string) (Account, error)) service.Runn
 		lookup = LookupAccount
 	}
 	r := runner{Exec: service.Exec{Binary: binary}, lookup: lookup}
-	if SystemdRunning() {
+	if SystemdRunning() && UnitInstalled() {
 		return unitRunner{r}
 	}
 	return r
+}
+
+// unitDirs are where systemd looks for system units (systemd.unit(5)), the
+// administrator's first.
+var unitDirs = []string{"/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"}
+
+// UnitInstalled reports whether roamfs@.service is installed. A machine
+// under systemd without it (the binary copied, the unit not) gets the
+// detached daemon rather than a `systemctl start` of a unit that does not
+// exist, which would fail every login's logon.
+func UnitInstalled() bool {
+	for _, d := range unitDirs {
+		if _, err := os.Stat(filepath.Join(d, "roamfs@.service")); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // runner is the detached daemon: `roamfs logon --user NAME`.

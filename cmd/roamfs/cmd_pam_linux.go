@@ -38,7 +38,11 @@ func pamHook(c *cobra.Command, configPath string) error {
 	}
 	log := pamLogger(cfg.LogFile).With(zap.String("pam_type", typ), zap.String("pam_service", os.Getenv("PAM_SERVICE")))
 	defer log.Sync()
-	if login.SystemdRunning() && configPath != login.DefaultConfigFile {
+	switch {
+	case login.SystemdRunning() && !login.UnitInstalled():
+		log.Warn("systemd runs this machine but roamfs@.service is not installed (contrib/roamfs@.service): " +
+			"the daemon runs detached, and logind's KillUserProcesses=yes or a shutdown may stop it before it syncs")
+	case login.SystemdRunning() && configPath != login.DefaultConfigFile:
 		log.Warn("roamfs@.service reads " + login.DefaultConfigFile + ", not --config " + configPath)
 	}
 	exe, err := os.Executable()
