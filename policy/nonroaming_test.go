@@ -53,6 +53,19 @@ func TestNonroaming(t *testing.T) {
 		{"AppData/Local/x", custom, true}, // built-ins stay
 		{"Temp", custom, true},
 		{"", custom, false}, // empty entries do not exclude the root
+
+		// The Windows name identity (internal/winname: NTFS's upper-case
+		// table, not Unicode folding), the same as the mount's and the
+		// merge's: ſ (long s) and İ (dotted I) have no pair there and stay
+		// themselves; µ is not Μ; the Kelvin sign is not k.
+		{"Muſic/Old", custom, false},
+		{"MUSIC/OLD", custom, true},
+		{"Downloads", withExclude(t, "İmages"), false},
+		{"images", withExclude(t, "İmages"), false},
+		{"İMAGES/x", withExclude(t, "İmages"), true},
+		{"Keys", withExclude(t, "keys"), false},
+		{"µ", withExclude(t, "Μ"), false},
+		{"Σ/ς", withExclude(t, "σ/Σ"), true},
 	}
 	for _, tt := range tests {
 		if got := tt.p.Nonroaming(tt.rel); got != tt.want {
@@ -182,4 +195,13 @@ func TestNonroamingBelow(t *testing.T) {
 			t.Errorf("NonroamingBelow(%q) = %v, want %v", rel, got, want)
 		}
 	}
+}
+
+func withExclude(t *testing.T, dirs string) *Policy {
+	t.Helper()
+	p, err := Parse([]byte("ExcludeProfileDirs: '"+dirs+"'"), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
