@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"time"
 
 	"roamfs/journal"
@@ -196,9 +195,11 @@ func (s *Syncer) WriteBack(ctx context.Context, live Live) (WriteBackResult, err
 
 // Reachable reads the server copy's root, which a round needs before it
 // changes anything: a share that is away, or a profile folder that is gone
-// (renamed, not mounted), must not be taken for an empty profile.
+// (renamed, not mounted), must not be taken for an empty profile. The
+// names of the top level only: on S3 one listing, whatever the profile's
+// size (a Walk there lists and describes every object first).
 func (s *Syncer) Reachable(ctx context.Context) error {
-	err := s.cfg.Store.Walk(ctx, "", func(store.Info) error { return fs.SkipAll })
+	_, err := store.ListDir(ctx, s.cfg.Store, "", false)
 	if err != nil {
 		return fmt.Errorf("read server copy %s: %w", s.cfg.Store.Root(), err)
 	}
