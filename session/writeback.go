@@ -14,6 +14,7 @@ import (
 
 	"roamfs/cachedir"
 	"roamfs/event"
+	"roamfs/store/s3"
 	"roamfs/store/smb"
 	"roamfs/syncer"
 )
@@ -268,12 +269,13 @@ func (s *Session) invalidate(rel string) {
 }
 
 // serverReachable checks the server copy before a round changes anything.
-// A directory server is looked up by its name too: the store works through
+// A directory server (not an SMB share or S3 bucket) is looked up by its
+// name too: the store works through
 // the folder it opened at logon, which stays usable when the share's path
 // goes away (unmounted, renamed), and a round must not write into a folder
 // nobody else can see.
 func (s *Session) serverReachable(ctx context.Context) error {
-	if s.cfg.OpenStore == nil && !smb.IsURL(s.cfg.Server) {
+	if s.cfg.OpenStore == nil && !smb.IsURL(s.cfg.Server) && !s3.IsURL(s.cfg.Server) {
 		fi, err := os.Stat(s.cfg.Server)
 		if err == nil && !fi.IsDir() {
 			err = fmt.Errorf("%s is not a folder", s.cfg.Server)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 )
@@ -126,4 +127,42 @@ func (r *Retry) openIn(ctx context.Context, in Folder, name, rel string) (rc io.
 		return
 	})
 	return
+}
+
+// DirLister is a Store that lists one folder without what lies below it.
+// An S3 Walk lists the whole subtree and describes every entry before it
+// hands over the first one, so a Walk that skips every folder still costs a
+// request per object of the profile; ListDir costs a listing of the folder
+// (and, to describe them, a request per entry of that folder only).
+type DirLister interface {
+	// ListDir returns the direct entries of the directory rel ("" = the
+	// root) in byte order of their names, with Walk's errors for rel.
+	// Described as Walk describes them when describe is set; otherwise only
+	// Path and Kind are set, and Kind is KindDir or KindFile (a symlink may
+	// read as a file).
+	ListDir(ctx context.Context, rel string, describe bool) ([]Info, error)
+}
+
+// ListDir lists the directory rel of s (see DirLister): through s's own
+// ListDir, or the one of a store s wraps, else a Walk that skips every folder.
+func ListDir(ctx context.Context, s Store, rel string, describe bool) ([]Info, error) {
+	for x := s; x != nil; {
+		if l, ok := x.(DirLister); ok {
+			return l.ListDir(ctx, rel, describe)
+		}
+		u, ok := x.(interface{ Unwrap() Store })
+		if !ok {
+			break
+		}
+		x = u.Unwrap()
+	}
+	var out []Info
+	err := s.Walk(ctx, rel, func(i Info) error {
+		out = append(out, i)
+		if i.Kind == KindDir {
+			return fs.SkipDir
+		}
+		return nil
+	})
+	return out, err
 }

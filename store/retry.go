@@ -116,3 +116,9 @@ func (r *Retry) SetTimes(ctx context.Context, rel string, mtime time.Time) error
 
 // Unwrap returns the Store r wraps (LimitsOf looks through it).
 func (r *Retry) Unwrap() Store { return r.Store }
+
+// ListDir implements DirLister: the wrapped store's listing, retried.
+func (r *Retry) ListDir(ctx context.Context, rel string, describe bool) (out []Info, err error) {
+	err = r.do(ctx, OpWalk, func() (e error) { out, e = ListDir(ctx, r.Store, rel, describe); return })
+	return
+}

@@ -141,7 +141,9 @@ func (s *Syncer) copyOnServer(ctx context.Context, src, dst string) error {
 		return fmt.Errorf("read %s on server: %w", src, err)
 	}
 	defer r.Close()
-	if err := s.cfg.Store.Put(ctx, dst, r, info.Mode, info.MTime); err != nil {
+	// Only if dst is still free (or as this syncer found it): another
+	// machine may have kept its own loser under the same name meanwhile.
+	if err := s.putUnchanged(ctx, dst, r, info.Size, info.Mode, info.MTime); err != nil {
 		return fmt.Errorf("keep conflict copy %s: %w", dst, err)
 	}
 	return nil

@@ -38,16 +38,21 @@ func (s *Syncer) PlanFull(ctx context.Context, loadTime time.Time) (*Plan, error
 // Full reconciles the whole profile without relying on the journal (see
 // PlanFull) and marks everything journaled so far as synced.
 func (s *Syncer) Full(ctx context.Context, loadTime time.Time) (Result, error) {
-	plan, err := s.PlanFull(ctx, loadTime)
-	if err != nil {
-		s.LogHeld(err)
-		return Result{Time: time.Now(), Error: err.Error()}, err
-	}
-	// A full reconcile is also how an administrator makes the server's
-	// profile index list what was put on the server behind roamfs' back.
-	s.ix.markStale()
-	res, err := s.Apply(ctx, plan)
-	if err == nil && len(plan.Steps) == 0 {
+	// On a store with compare-and-swap, as a logoff (casLoop).
+	steps := 0
+	res, err := s.casLoop(ctx, "full sync", func(ctx context.Context) (Result, error) {
+		plan, err := s.PlanFull(ctx, loadTime)
+		if err != nil {
+			s.LogHeld(err)
+			return Result{Time: time.Now(), Error: err.Error()}, err
+		}
+		steps = len(plan.Steps)
+		// A full reconcile is also how an administrator makes the server's
+		// profile index list what was put on the server behind roamfs' back.
+		s.ix.markStale()
+		return s.Apply(ctx, plan)
+	})
+	if err == nil && steps == 0 {
 		if err := s.RefreshIndex(ctx); err != nil {
 			s.log.Warn("the profile index could not be rebuilt; the next logon reads the whole server copy", zap.Error(err))
 		}

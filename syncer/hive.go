@@ -179,17 +179,19 @@ func cleanHiveTemps(ctx context.Context, st store.Store, serverRel string) (int,
 		dir = ""
 	}
 	var stale []string
-	err := st.Walk(ctx, dir, func(i store.Info) error {
+	// The hive's folder only, by name (on S3 a Walk of the root would list
+	// and describe every object of the profile).
+	ents, err := store.ListDir(ctx, st, dir, false)
+	if err != nil {
+		return 0, fmt.Errorf("list hive temporaries: %w", err)
+	}
+	for _, i := range ents {
 		if i.Kind == store.KindDir {
-			return fs.SkipDir
+			continue
 		}
 		if m := hiveTempRe.FindStringSubmatch(path.Base(i.Path)); m != nil && winname.Equal(m[1], path.Base(serverRel)) {
 			stale = append(stale, i.Path)
 		}
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("list hive temporaries: %w", err)
 	}
 	for _, p := range stale {
 		if err := st.Remove(ctx, p); err != nil {

@@ -116,17 +116,14 @@ func (s *Syncer) trustedIndex(ctx context.Context) (*serverIndex, *indexSnapshot
 // temporaries left out.
 func (s *Syncer) listTop(ctx context.Context) (map[string]store.Info, error) {
 	top := map[string]store.Info{}
-	err := s.cfg.Store.Walk(ctx, "", func(i store.Info) error {
+	ents, err := store.ListDir(ctx, s.cfg.Store, "", true)
+	if err != nil {
+		return nil, fmt.Errorf("list server copy %s: %w", s.cfg.Store.Root(), err)
+	}
+	for _, i := range ents {
 		if !isOwnServerFile(i.Path) && !isTemp(i.Path) {
 			top[i.Path] = i
 		}
-		if i.Kind == store.KindDir {
-			return fs.SkipDir
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list server copy %s: %w", s.cfg.Store.Root(), err)
 	}
 	return top, nil
 }

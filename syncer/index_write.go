@@ -144,6 +144,15 @@ func (r *recorder) drain() map[string]struct{} {
 	return c
 }
 
+// restore gives back what drain took, for a phase 2 that failed.
+func (r *recorder) restore(paths map[string]struct{}) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for p := range paths {
+		r.changed[p] = struct{}{}
+	}
+}
+
 func (r *recorder) Put(ctx context.Context, rel string, rd io.Reader, mode fs.FileMode, mtime time.Time) error {
 	r.note(rel)
 	return r.Store.Put(ctx, rel, rd, mode, mtime)
@@ -205,12 +214,24 @@ func (s *Syncer) writeServerState(ctx context.Context, at time.Time, plan *Plan,
 	w, err := s.writeIndex(ctx, iu, touched)
 	if err != nil {
 		if ctx.Err() != nil {
+			s.ix.rec.restore(touched)
 			return ctx.Err()
 		}
 		s.log.Warn("the profile index could not be written; the next logon reads the whole server copy", zap.Error(err))
 		w = &indexWrite{}
 	}
 	if err := s.writeServerMeta(ctx, at, w.chain); err != nil {
+		// The next attempt (a logoff that lost a race plans again) or
+		// logoff writes them: a conflict copy this one wrote is in no plan.
+		s.ix.rec.restore(touched)
+		if w.chain != nil && len(w.chain.Deltas) == 0 {
+			// This base replaced the one the winner's metadata may name
+			// (one name, no conditional write across two objects): the
+			// next attempt reads the chain again rather than trust what
+			// this syncer verified, finds it does not match, and rewrites
+			// it from a walk.
+			s.ix.setVerified(nil)
+		}
 		return err
 	}
 	s.ix.setVerified(w.chain)

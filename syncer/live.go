@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"time"
 
 	"roamfs/journal"
@@ -124,7 +123,10 @@ type WriteBackResult struct {
 
 // WriteBack runs one write-back round: the logoff's plan and apply without
 // the hive and without the files open for writing, which stay pending. An
-// ErrMassDelete holds the round, as it holds a logoff.
+// ErrMassDelete holds the round, as it holds a logoff. On a store with
+// compare-and-swap (S3) a round is a logoff's loop (casLoop): its writes
+// are conditional on the tags it read, and a round that loses a race with
+// another machine's round or logoff plans again.
 func (s *Syncer) WriteBack(ctx context.Context, live Live) (WriteBackResult, error) {
 	var out WriteBackResult
 	if n, _ := s.marks.count(); n > 0 {
@@ -137,30 +139,39 @@ func (s *Syncer) WriteBack(ctx context.Context, live Live) (WriteBackResult, err
 			return out, err
 		}
 	}
-	plan, err := s.PlanLogoff(ctx)
-	if err != nil {
-		out.Result = Result{Time: time.Now(), Error: err.Error()}
-		return out, err
-	}
-	lr := &liveRound{live: live}
-	kept := plan.Steps[:0:0]
-	for _, st := range plan.Steps {
-		switch {
-		case s.cfg.Policy.IsHive(st.Path):
-			lr.left = append(lr.left, st.Path)
-		case st.Local.Kind == KindFile && st.Action != ActDeleteServer && st.Action != ActKeepServer && live.OpenForWrite(st.Path):
-			lr.left = append(lr.left, st.Path)
-		default:
-			kept = append(kept, st)
-		}
-	}
-	plan.Steps = kept
-	s.live = lr
 	defer func() { s.live = nil }()
-	out.Result, err = s.applyPlan(ctx, plan, lr)
-	for _, p := range lr.left {
-		if !s.cfg.Policy.IsHive(p) {
-			out.Busy = append(out.Busy, p)
+	var (
+		plan *Plan // the last attempt's
+		lr   *liveRound
+	)
+	res, err := s.casLoop(ctx, "write-back round", func(ctx context.Context) (Result, error) {
+		var err error
+		plan, err = s.PlanLogoff(ctx)
+		if err != nil {
+			return Result{Time: time.Now(), Error: err.Error()}, err
+		}
+		lr = &liveRound{live: live}
+		kept := plan.Steps[:0:0]
+		for _, st := range plan.Steps {
+			switch {
+			case s.cfg.Policy.IsHive(st.Path):
+				lr.left = append(lr.left, st.Path)
+			case st.Local.Kind == KindFile && st.Action != ActDeleteServer && st.Action != ActKeepServer && live.OpenForWrite(st.Path):
+				lr.left = append(lr.left, st.Path)
+			default:
+				kept = append(kept, st)
+			}
+		}
+		plan.Steps = kept
+		s.live = lr
+		return s.applyPlan(ctx, plan, lr)
+	})
+	out.Result = res
+	if lr != nil {
+		for _, p := range lr.left {
+			if !s.cfg.Policy.IsHive(p) {
+				out.Busy = append(out.Busy, p)
+			}
 		}
 	}
 	if err != nil {
@@ -184,9 +195,11 @@ func (s *Syncer) WriteBack(ctx context.Context, live Live) (WriteBackResult, err
 
 // Reachable reads the server copy's root, which a round needs before it
 // changes anything: a share that is away, or a profile folder that is gone
-// (renamed, not mounted), must not be taken for an empty profile.
+// (renamed, not mounted), must not be taken for an empty profile. The
+// names of the top level only: on S3 one listing, whatever the profile's
+// size (a Walk there lists and describes every object first).
 func (s *Syncer) Reachable(ctx context.Context) error {
-	err := s.cfg.Store.Walk(ctx, "", func(store.Info) error { return fs.SkipAll })
+	_, err := store.ListDir(ctx, s.cfg.Store, "", false)
 	if err != nil {
 		return fmt.Errorf("read server copy %s: %w", s.cfg.Store.Root(), err)
 	}

@@ -109,35 +109,46 @@ func (s *Syncer) beginCAS(ctx context.Context) error {
 	return nil
 }
 
-// logoffCAS is Logoff: plan and apply, and plan again while another
-// machine's logoff wins a conditional write.
-func (s *Syncer) logoffCAS(ctx context.Context) (Result, error) {
+// casLoop runs attempt (plan and apply) and runs it again while another
+// machine wins a conditional write: the one loop of a logoff, a write-back
+// round and a full reconcile. Each attempt starts a new record of tags, so
+// a round never writes with a tag an earlier round (or pull) read, and
+// never writes the metadata without one. what names the operation in the
+// log.
+func (s *Syncer) casLoop(ctx context.Context, what string, attempt func(context.Context) (Result, error)) (Result, error) {
 	var lost Result // what the attempts that lost a race did: it stays done
-	for attempt := 1; ; attempt++ {
-		err := s.beginCAS(ctx)
-		var plan *Plan
-		if err == nil {
-			plan, err = s.PlanLogoff(ctx)
-		}
-		if err != nil {
-			s.LogHeld(err)
+	for n := 1; ; n++ {
+		if err := s.beginCAS(ctx); err != nil {
 			return Result{Time: time.Now(), Error: err.Error()}, err
 		}
-		res, err := s.Apply(ctx, plan)
+		res, err := attempt(ctx)
 		res.add(lost)
-		if !errors.Is(err, store.ErrPrecondition) || attempt == casAttempts {
+		if !errors.Is(err, store.ErrPrecondition) || n == casAttempts {
 			return res, err
 		}
 		lost = res
-		s.log.Info("another machine wrote this profile on the server during this logoff: merging again with what it wrote",
-			zap.Int("attempt", attempt), zap.Error(err))
+		s.log.Info("another machine wrote this profile on the server during this "+what+": merging again with what it wrote",
+			zap.Int("attempt", n), zap.Error(err))
 		// A little random pause, so that two machines do not collide again.
 		select {
 		case <-ctx.Done():
 			return res, errors.Join(err, ctx.Err())
-		case <-time.After(time.Duration(rand.Int64N(int64(50 * time.Millisecond * time.Duration(attempt))))):
+		case <-time.After(time.Duration(rand.Int64N(int64(50 * time.Millisecond * time.Duration(n))))):
 		}
 	}
+}
+
+// logoffCAS is Logoff: plan and apply, and plan again while another
+// machine's logoff wins a conditional write.
+func (s *Syncer) logoffCAS(ctx context.Context) (Result, error) {
+	return s.casLoop(ctx, "logoff", func(ctx context.Context) (Result, error) {
+		plan, err := s.PlanLogoff(ctx)
+		if err != nil {
+			s.LogHeld(err)
+			return Result{Time: time.Now(), Error: err.Error()}, err
+		}
+		return s.Apply(ctx, plan)
+	})
 }
 
 // add counts in what an earlier attempt of the same logoff did: a conflict

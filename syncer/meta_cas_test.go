@@ -204,3 +204,75 @@ func TestCASConcurrentLogoffs(t *testing.T) {
 		t.Logf("server files: %s", strings.Join(names, " "))
 	}
 }
+
+// TestCASWriteBackRounds: write-back rounds take the logoff's
+// compare-and-swap loop. A round after another machine's round succeeds
+// (its metadata write is conditional on the tag this round read, not on one
+// an earlier round left behind); a round that loses a race to another
+// machine's round plans again and keeps both versions; the metadata counts
+// every round that wrote, so none overwrote another's.
+func TestCASWriteBackRounds(t *testing.T) {
+	spec := s3Profile(t)
+	t0 := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+	a, ha := newS3Machine(t, "A", spec, t0)
+	b, _ := newS3Machine(t, "B", spec, t0.Add(30*time.Second))
+	a.logon()
+	a.write("shared.txt", "v0")
+	a.logoff()
+	a.logon()
+	b.logon()
+	round := func(m *machine) WriteBackResult {
+		t.Helper()
+		r, err := m.sy.WriteBack(context.Background(), stillLive{})
+		if err != nil {
+			t.Fatalf("%s's round: %v", m.name, err)
+		}
+		return r
+	}
+	version := func() uint64 {
+		m, err := a.sy.ReadServerMeta(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Version
+	}
+	v0 := version()
+	// In turn, three times: each round follows the other machine's.
+	for i := range 3 {
+		a.write(fmt.Sprintf("a%d.txt", i), "a")
+		round(a)
+		b.write(fmt.Sprintf("b%d.txt", i), "b")
+		round(b)
+	}
+	if v := version(); v != v0+6 {
+		t.Errorf("metadata version %d after six rounds in turn; want %d", v, v0+6)
+	}
+	// A plans its round; B's round writes the same file meanwhile.
+	a.write("shared.txt", "from A")
+	b.write("shared.txt", "from B")
+	planned, bDone := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	ha.before = func(string) { once.Do(func() { close(planned); <-bDone }) }
+	resA := make(chan WriteBackResult, 1)
+	go func() {
+		r, err := a.sy.WriteBack(context.Background(), stillLive{})
+		if err != nil {
+			t.Errorf("A's round that lost the race: %v", err)
+		}
+		resA <- r
+	}()
+	<-planned
+	round(b)
+	close(bDone)
+	if r := <-resA; r.Conflicts != 1 {
+		t.Errorf("A's round after losing the race: %+v; want one conflict", r.Result)
+	}
+	ha.before = nil
+	files := serverContents(t, a.server)
+	if !treeHolds(files, "from A") || !treeHolds(files, "from B") {
+		t.Errorf("server = %v; want both versions of shared.txt", files)
+	}
+	if v := version(); v != v0+8 {
+		t.Errorf("metadata version %d after eight rounds; want %d", v, v0+8)
+	}
+}

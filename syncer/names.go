@@ -46,16 +46,14 @@ func (s *Syncer) serverPath(ctx context.Context, p string) (string, bool, error)
 		return p, false, nil
 	}
 	return s.names.Resolve(p, func(dir string) ([]string, error) {
-		var names []string
-		err := s.cfg.Store.Walk(ctx, dir, func(i store.Info) error {
-			names = append(names, path.Base(i.Path))
-			if i.Kind == store.KindDir {
-				return fs.SkipDir
-			}
-			return nil
-		})
+		// Names only: on S3 one listing of the folder, nothing below it.
+		ents, err := store.ListDir(ctx, s.cfg.Store, dir, false)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("list %s on server: %w", dir, err)
+		}
+		names := make([]string, len(ents))
+		for i, e := range ents {
+			names[i] = path.Base(e.Path)
 		}
 		return names, nil
 	})

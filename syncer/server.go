@@ -28,23 +28,21 @@ func (s *Syncer) serverStat(ctx context.Context, p string) (Version, error) {
 }
 
 func (s *Syncer) serverEmpty(ctx context.Context) (bool, error) {
-	empty := true
-	err := s.cfg.Store.Walk(ctx, "", func(i store.Info) error {
-		if isOwnServerFile(i.Path) || isTemp(i.Path) {
-			return nil
-		}
-		empty = false
-		// SkipAll, not an error of ours: the retrying store would take that
-		// for a failed walk, and pause before giving up.
-		return fs.SkipAll
-	})
+	// The names of the top level are enough (on S3 one listing, where a
+	// Walk would describe every object of the profile first).
+	top, err := store.ListDir(ctx, s.cfg.Store, "", false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return true, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("read server copy %s: %w", s.cfg.Store.Root(), err)
 	}
-	return empty, nil
+	for _, i := range top {
+		if !isOwnServerFile(i.Path) && !isTemp(i.Path) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 func (s *Syncer) walkServer(ctx context.Context, fn func(p string, v Version)) error {

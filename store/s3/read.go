@@ -133,6 +133,7 @@ type listed struct {
 	marker   bool
 	lost     bool // removed between the listing and its HEAD
 	headDone bool
+	implied  bool // a folder a delimited listing names: a marker, or only keys below it
 }
 
 // list lists every key under rel's folder and returns the entries sorted
@@ -159,7 +160,7 @@ func (s *Store) list(ctx context.Context, rel string) ([]*listed, error) {
 			if _, ok := byPath[d]; ok {
 				break
 			}
-			byPath[d] = &listed{info: store.Info{Path: d, Kind: store.KindDir, Mode: 0o755, Allocated: -1}, headDone: true}
+			byPath[d] = &listed{info: impliedFolder(d), headDone: true}
 		}
 	}
 	ents := make([]*listed, 0, len(byPath))
@@ -170,6 +171,71 @@ func (s *Store) list(ctx context.Context, rel string) ([]*listed, error) {
 	slices.SortFunc(ents, func(a, b *listed) int { return comparePaths(a.info.Path, b.info.Path) })
 	return ents, nil
 }
+
+// impliedFolder describes a folder no marker stands for, only keys below it
+// (a bucket another tool filled).
+func impliedFolder(rel string) store.Info {
+	return store.Info{Path: rel, Kind: store.KindDir, Mode: 0o755, Allocated: -1}
+}
+
+// ListDir implements store.DirLister: a listing of rel's folder with a
+// delimiter (one request per 1,000 entries) and, to describe them, a HEAD
+// of each of its direct entries; nothing below them is listed or read.
+func (s *Store) ListDir(ctx context.Context, rel string, describe bool) ([]store.Info, error) {
+	if err := s.check(ctx, rel); err != nil {
+		return nil, opError(store.OpWalk, rel, err)
+	}
+	if rel != "" {
+		info, err := s.Stat(ctx, rel)
+		if err != nil {
+			return nil, err
+		}
+		if info.Kind != store.KindDir {
+			return nil, opError(store.OpWalk, rel, notDirError{info.Kind})
+		}
+	}
+	prefix := s.marker(rel)
+	byName := map[string]*listed{}
+	for oi := range s.c.ListObjects(ctx, s.target.Bucket, minio.ListObjectsOptions{Prefix: prefix}) {
+		if oi.Err != nil {
+			return nil, opError(store.OpWalk, rel, mapErr(oi.Err))
+		}
+		name, folder := strings.CutSuffix(strings.TrimPrefix(oi.Key, prefix), "/")
+		p := name
+		if rel != "" {
+			p = rel + "/" + name
+		}
+		if name == "" || strings.Contains(name, "/") || store.CheckRel(p) != nil {
+			continue // the folder's own marker; a key no profile path names
+		}
+		if folder {
+			// A common prefix: the folder's marker, or keys below it only.
+			byName[name] = &listed{info: store.Info{Path: p, Kind: store.KindDir}, key: oi.Key, marker: true, implied: true}
+		} else if byName[name] == nil {
+			byName[name] = &listed{info: store.Info{Path: p, Kind: store.KindFile}, key: oi.Key}
+		}
+	}
+	ents := make([]*listed, 0, len(byName))
+	for _, e := range byName {
+		e.headDone = !describe
+		ents = append(ents, e)
+	}
+	slices.SortFunc(ents, func(a, b *listed) int { return strings.Compare(a.info.Path, b.info.Path) })
+	if describe {
+		if err := s.describeAll(ctx, ents); err != nil {
+			return nil, opError(store.OpWalk, rel, err)
+		}
+	}
+	out := make([]store.Info, 0, len(ents))
+	for _, e := range ents {
+		if !e.lost {
+			out = append(out, e.info)
+		}
+	}
+	return out, nil
+}
+
+var _ store.DirLister = (*Store)(nil)
 
 // comparePaths orders paths component by component ("a" < "a/x" < "a-b").
 func comparePaths(a, b string) int {
@@ -206,7 +272,11 @@ func (s *Store) describeAll(ctx context.Context, ents []*listed) error {
 			for e := range next {
 				oi, err := s.c.StatObject(ctx, s.target.Bucket, e.key, minio.StatObjectOptions{})
 				if err = mapErr(err); errors.Is(err, fs.ErrNotExist) {
-					e.lost = true
+					if e.implied {
+						e.info = impliedFolder(e.info.Path)
+					} else {
+						e.lost = true
+					}
 					continue
 				}
 				if err != nil {

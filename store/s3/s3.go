@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -41,6 +42,8 @@ type Options struct {
 	PathStyle bool
 	// Create makes a missing profile (its folder marker).
 	Create bool
+	// Transport, when set, carries the requests (tests count them).
+	Transport http.RoundTripper
 }
 
 // PathStyleEnv, set to 1 or true, asks for path-style addressing.
@@ -69,7 +72,7 @@ func Open(ctx context.Context, spec string, o Options) (*Store, error) {
 		region = os.Getenv("AWS_DEFAULT_REGION")
 	}
 	c, err := minio.New(endpoint, &minio.Options{
-		Creds: credentialChain(), Secure: secure, Region: region, BucketLookup: lookup,
+		Creds: credentialChain(), Secure: secure, Region: region, BucketLookup: lookup, Transport: o.Transport,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server %s: %w", t, err)

@@ -82,12 +82,15 @@ func (s *Store) put(ctx context.Context, rel string, r io.Reader, mode fs.FileMo
 		mtime = time.Now()
 	}
 	size := int64(-1)
-	if f, ok := r.(*os.File); ok {
+	switch f := r.(type) {
+	case *os.File:
 		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 			if off, err := f.Seek(0, io.SeekCurrent); err == nil {
 				size = fi.Size() - off
 			}
 		}
+	case interface{ Len() int }: // bytes.Reader, bytes.Buffer, strings.Reader: one PUT, not a multipart upload
+		size = int64(f.Len())
 	}
 	_, err := s.c.PutObject(ctx, s.target.Bucket, s.key(rel), r, size, minio.PutObjectOptions{
 		UserMetadata: userMeta(kindFile, mode, mtime, ""),

@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Mkdir", testMkdir},
 		{"Walk", testWalk},
 		{"WalkSkip", testWalkSkip},
+		{"ListDir", testListDir},
 		{"Remove", testRemove},
 		{"Symlink", testSymlink},
 		{"SetTimes", testSetTimes},
@@ -289,6 +290,53 @@ func testWalkSkip(t *testing.T, s store.Store) {
 	if err != nil || len(seen) != 1 {
 		t.Errorf("Walk with SkipAll saw %q, %v", seen, err)
 	}
+}
+
+// testListDir: store.ListDir (the store's own DirLister, or the Walk
+// fallback) gives a folder's direct entries as a Walk that skips every
+// folder describes them, and names them alike without describing.
+func testListDir(t *testing.T, s store.Store) {
+	cmkdir(t, s, "b", "b/c", "a", "a-b")
+	cput(t, s, "b/c/f", "f", 0o644, cmtime1)
+	cput(t, s, "b/A", "A", 0o600, cmtime2)
+	cput(t, s, "z", "zz", 0o644, cmtime1)
+	cput(t, s, "a/1", "1", 0o644, cmtime1)
+	for _, rel := range []string{"", "b", "b/c", "a-b"} {
+		var want []store.Info
+		err := s.Walk(cctx, rel, func(i store.Info) error {
+			want = append(want, i)
+			if i.Kind == store.KindDir {
+				return fs.SkipDir
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := store.ListDir(cctx, s, rel, true)
+		if err != nil {
+			t.Fatalf("ListDir(%q): %v", rel, err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("ListDir(%q, describe) = %v\nwant (as Walk) %v", rel, got, want)
+		}
+		names, err := store.ListDir(cctx, s, rel, false)
+		if err != nil {
+			t.Fatalf("ListDir(%q, names): %v", rel, err)
+		}
+		if len(names) != len(want) {
+			t.Fatalf("ListDir(%q, names) = %v, want %d entries", rel, names, len(want))
+		}
+		for i, n := range names {
+			if n.Path != want[i].Path || (n.Kind == store.KindDir) != (want[i].Kind == store.KindDir) {
+				t.Errorf("ListDir(%q, names)[%d] = %+v, want %s (%v)", rel, i, n, want[i].Path, want[i].Kind)
+			}
+		}
+	}
+	_, err := store.ListDir(cctx, s, "missing", false)
+	wantErr(t, "ListDir(missing)", err, fs.ErrNotExist)
+	_, err = store.ListDir(cctx, s, "z", false)
+	wantErr(t, "ListDir(file)", err, store.ErrNotDir)
 }
 
 func testRemove(t *testing.T, s store.Store) {

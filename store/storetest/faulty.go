@@ -134,6 +134,14 @@ func (f *Faulty) Walk(ctx context.Context, rel string, fn func(store.Info) error
 	return f.Store.Walk(ctx, rel, fn)
 }
 
+// ListDir implements store.DirLister, failing as Walk does.
+func (f *Faulty) ListDir(ctx context.Context, rel string, describe bool) ([]store.Info, error) {
+	if err := f.admit(store.OpWalk, rel, false); err != nil {
+		return nil, err
+	}
+	return store.ListDir(ctx, f.Store, rel, describe)
+}
+
 func (f *Faulty) Open(ctx context.Context, rel string) (io.ReadCloser, store.Info, error) {
 	if err := f.admit(store.OpOpen, rel, false); err != nil {
 		return nil, store.Info{}, err

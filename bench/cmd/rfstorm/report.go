@@ -45,8 +45,9 @@ func render(results []*stormResult, began time.Time) string {
 			r.Backend, r.Users, r.Files, r.Window, percentile(lon, 50), percentile(lon, 99), percentile(loff, 50), percentile(loff, 99),
 			perLogon, perLogoff, float64(lc+oc)/r.Wall, float64(ok)/r.Wall, r.errors())
 	}
-	b.WriteString("\nStore calls: every Stat, Walk, Open, Put, Mkdir, Remove, SetTimes of the syncer on the server (one S3 request each, " +
-		"a listing page per 1,000 keys for Walk; StatTag and PutIf, the conditional index write, counted too). " +
+	b.WriteString("\nStore calls: every Stat, Walk, ListDir, Open, Put, Mkdir, Remove, SetTimes of the syncer on the server (StatTag and PutIf, " +
+		"the conditional writes, counted too). Not S3 requests: on S3 a Walk is a listing page per 1,000 keys plus a HEAD per object below it, " +
+		"a described ListDir a listing plus a HEAD per entry, a Stat of an absent path two HEADs. " +
 		"Each session: logon into an empty cache (the whole profile downloaded, PSEnabled off), changes journaled, logoff; durable journal.\n")
 	for i, e := range errs {
 		if i == 10 {
