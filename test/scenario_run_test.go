@@ -7,19 +7,25 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
 
-// scRun plays one scenario: machines over one server directory, made at
-// their first mention, and the transcript that goes into the golden.
+// scRun plays one scenario: machines over one server, made at their first
+// mention, and the transcript that goes into the golden.
 type scRun struct {
-	t        *testing.T
-	server   string
-	policy   []string // YAML lines, in order; a later line for a key replaces the earlier
-	machines map[string]*scMachine
-	order    []string // machine names by first mention
-	out      []string // transcript
+	t *testing.T
+	// server is what the machines log on to: a directory, or an smb://
+	// address (TestScenariosOverSMB). serverDir holds the server's files on
+	// this machine, which "== server", "expect server" and "server-write"
+	// use: the same directory, or the share's backing directory.
+	server    string
+	serverDir string
+	policy    []string // YAML lines, in order; a later line for a key replaces the earlier
+	machines  map[string]*scMachine
+	order     []string // machine names by first mention
+	out       []string // transcript
 }
 
 type scMachine struct {
@@ -28,8 +34,15 @@ type scMachine struct {
 	on   bool
 }
 
+// newSCRun plays over a server directory of its own.
 func newSCRun(t *testing.T) *scRun {
-	return &scRun{t: t, server: newServer(t), machines: map[string]*scMachine{}}
+	dir := newServer(t)
+	return newSCRunOn(t, dir, dir)
+}
+
+// newSCRunOn plays over server (a --server address) whose files are in dir.
+func newSCRunOn(t *testing.T, server, dir string) *scRun {
+	return &scRun{t: t, server: server, serverDir: dir, machines: map[string]*scMachine{}}
 }
 
 func (r *scRun) machine(name string) *scMachine {
@@ -72,7 +85,7 @@ func (r *scRun) play(name string, cmds []scCmd) string {
 	for _, l := range r.out {
 		b.WriteString(l + "\n")
 	}
-	r.section(&b, "== server", r.server)
+	r.section(&b, "== server", r.serverDir)
 	for _, n := range r.order {
 		r.section(&b, "== cache "+n, filepath.Join(r.machines[n].cache, "profile"))
 	}
@@ -116,7 +129,7 @@ func (r *scRun) at(c scCmd, m *scMachine, rel string) string {
 // logged-on machine's mount, or a logged-off machine's cache.
 func (r *scRun) root(where string) (string, string) {
 	if where == "server" {
-		return r.server, "server"
+		return r.serverDir, "server"
 	}
 	m := r.machine(where)
 	if m.on {
@@ -200,9 +213,10 @@ func (r *scRun) step(c scCmd) {
 		}
 		fail(scChtimes(p, c.at))
 	case "server-write":
-		p := filepath.Join(r.server, filepath.FromSlash(c.args[0]))
+		p := filepath.Join(r.serverDir, filepath.FromSlash(c.args[0]))
 		fail(os.MkdirAll(filepath.Dir(p), 0o755))
 		fail(os.WriteFile(p, []byte(c.args[1]), 0o644))
+		fail(scOwnLikeParent(r.serverDir, p))
 		fail(scChtimes(p, c.at))
 	case "expect":
 		root, what := r.root(c.args[0])
@@ -220,6 +234,29 @@ func (r *scRun) step(c scCmd) {
 		fail(fmt.Errorf("no such command"))
 	}
 	r.out = append(r.out, line)
+}
+
+// scOwnLikeParent gives p, and the folders between dir and p, the owner of
+// dir's parent: a share's files belong to the account smbd serves it as,
+// which could not change what root wrote into the share's directory. For a
+// server directory, root owns everything and this changes nothing.
+func scOwnLikeParent(dir, p string) error {
+	fi, err := os.Stat(filepath.Dir(dir))
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	for q := p; ; q = filepath.Dir(q) {
+		if err := os.Lchown(q, int(st.Uid), int(st.Gid)); err != nil {
+			return err
+		}
+		if q == dir || len(q) <= len(dir) {
+			return nil
+		}
+	}
 }
 
 func scChtimes(p string, at time.Time) error {

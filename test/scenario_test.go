@@ -32,29 +32,37 @@ func TestScenarios(t *testing.T) {
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".txt")
 		t.Run(name, func(t *testing.T) {
-			cmds, err := scParse(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := newSCRun(t).play(name, cmds)
-			golden := strings.TrimSuffix(f, ".txt") + ".golden"
-			if scUpdating() {
-				if t.Failed() {
-					t.Fatalf("%s not written: the story's expect lines failed", golden)
-				}
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (create it with -update, then read it)", err)
-			}
-			if d := scDiff(string(want), got); d != "" {
-				t.Errorf("%s differs (- golden, + this run); if the change is intended, run with -update:\n%s", golden, d)
-			}
+			scPlayStory(t, f, newSCRun(t), scUpdating())
 		})
+	}
+}
+
+// scPlayStory plays the story in file on r and compares what it left with
+// the story's golden, or, with update, writes the golden.
+func scPlayStory(t *testing.T, file string, r *scRun, update bool) {
+	t.Helper()
+	name := strings.TrimSuffix(filepath.Base(file), ".txt")
+	cmds, err := scParse(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.play(name, cmds)
+	golden := strings.TrimSuffix(file, ".txt") + ".golden"
+	if update {
+		if t.Failed() {
+			t.Fatalf("%s not written: the story's expect lines failed", golden)
+		}
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (create it with -update, then read it)", err)
+	}
+	if d := scDiff(string(want), got); d != "" {
+		t.Errorf("%s differs (- golden, + this run); if the change is intended, run with -update:\n%s", golden, d)
 	}
 }
 

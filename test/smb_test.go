@@ -135,6 +135,39 @@ func TestSMBWrongPassword(t *testing.T) {
 	m.logoff()
 }
 
+// TestSMBCaseSensitivePolicy: a policy with CaseInsensitive: false cannot be
+// honoured by a share, which folds case: logon exits 2 naming the setting and
+// mounts nothing, for a new profile and for one the cache already holds (no
+// falling back to the cache).
+func TestSMBCaseSensitivePolicy(t *testing.T) {
+	srv, url := smbServer(t)
+	m := newMachine(t, url)
+	refused := func(when string) {
+		t.Helper()
+		m.setPolicy("CaseInsensitive: false\n")
+		r, err := roamfs("logon", "--server", url, "--cache", m.cache, "--policy", m.policy, m.mnt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: exit %d: %s", when, r.code, strings.TrimSpace(r.stderr))
+		if r.code != 2 || !strings.Contains(r.stderr, "CaseInsensitive") {
+			t.Errorf("%s: logon with CaseInsensitive: false through SMB: exit %d, %q; want 2 naming the setting", when, r.code, r.stderr)
+		}
+		if isMounted(m.mnt) {
+			t.Errorf("%s: mounted with CaseInsensitive: false", when)
+		}
+	}
+	refused("new profile")
+	if _, err := os.Stat(onShare(srv, "NTUSER.DAT")); err == nil {
+		t.Error("the refused logon wrote a profile to the share")
+	}
+	m.setPolicy("CaseInsensitive: true\n")
+	m.logon()
+	write(t, m.p("Documents/x.txt"), "x")
+	m.logoff()
+	refused("cached profile")
+}
+
 // TestSMBReadOnlyShare: a share that refuses writes fails the logoff (exit 1,
 // saying why) and keeps the change in the journal.
 func TestSMBReadOnlyShare(t *testing.T) {

@@ -226,3 +226,37 @@ func TestHostileShare(t *testing.T) {
 		t.Errorf("Walk over the links: %v", err)
 	}
 }
+
+// TestReplaceRefused: a file the server's permissions forbid replacing (here
+// root's file in a sticky folder the user may create files in, which smbd
+// refuses with STATUS_ACCESS_DENIED) is reported as a permission refusal at
+// once, permanent, not retried and reported as a file open elsewhere.
+func TestReplaceRefused(t *testing.T) {
+	srv := smbdtest.Start(t)
+	s := newStore(t, srv)
+	if err := s.Mkdir(ctx, "locked", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(srv.Shares["profiles"], filepath.FromSlash(s.target.Path), "locked")
+	if err := os.Chmod(dir, 0o777|os.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "doc.txt"), []byte("old"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(filepath.Join(dir, "doc.txt"), 0o666)
+	err := s.Put(ctx, "locked/doc.txt", strings.NewReader("new"), 0o644, time.Time{})
+	t.Logf("Put over a file the server refuses to replace: %v", err)
+	if !errors.Is(err, fs.ErrPermission) || errors.Is(err, ErrSharingViolation) || !store.IsPermanent(err) {
+		t.Errorf("Put = %v; want a permanent permission refusal, not a sharing violation", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "doc.txt")); string(b) != "old" {
+		t.Errorf("the refused file holds %q", b)
+	}
+	if n, _ := s.CleanTemp(ctx); n != 0 {
+		t.Errorf("%d temporary files left", n)
+	}
+}

@@ -102,24 +102,37 @@ func writeTemp(ctx context.Context, sh *smb2.Share, tmp string, r io.Reader, mod
 	return nil
 }
 
+// share is what commit needs of a share: *smb2.Share, or a test's fake.
+type share interface {
+	Rename(oldpath, newpath string) error
+	Lstat(name string) (fs.FileInfo, error)
+	Chmod(name string, mode fs.FileMode) error
+	Remove(name string) error
+}
+
 // commit renames tmp over dst. A read-only file at dst refuses to be
 // replaced (Windows' rule, and Samba's with `delete readonly = no`): its
 // attribute is cleared and the rename tried again. A file open on another
-// client without FILE_SHARE_DELETE refuses too (ACCESS_DENIED or
-// SHARING_VIOLATION): that passes, so it is tried again for a while and then
-// reported as ErrSharingViolation, which is transient.
-func commit(sh *smb2.Share, tmp, dst string) error {
+// client refuses too: that passes, so it is tried again for a while and then
+// reported as ErrSharingViolation, which is transient. A refusal by the
+// server's permissions is reported at once as fs.ErrPermission (permanent).
+func commit(sh share, tmp, dst string) error {
 	err := sh.Rename(tmp, dst)
-	for pause := 10 * time.Millisecond; inUse(err) && pause < 500*time.Millisecond; pause *= 2 {
-		if fi, lerr := sh.Lstat(dst); lerr == nil && !fi.IsDir() && fi.Mode()&0o200 == 0 {
+	why := refusal(sh, tmp, dst, err)
+	for pause := 10 * time.Millisecond; (why == refusedReadOnly || why == refusedHeld) && pause < 500*time.Millisecond; pause *= 2 {
+		if why == refusedReadOnly {
 			sh.Chmod(dst, 0o600)
 		} else {
 			time.Sleep(pause)
 		}
 		err = sh.Rename(tmp, dst)
+		why = refusal(sh, tmp, dst, err)
 	}
-	if inUse(err) {
+	switch why {
+	case refusedHeld, refusedReadOnly:
 		err = fmt.Errorf("replace %s: %w (%v)", dst, ErrSharingViolation, err)
+	case refusedDenied:
+		err = fmt.Errorf("replace %s: the server's permissions refuse it (STATUS_ACCESS_DENIED; no other client holds it): %w", dst, err)
 	}
 	if err != nil {
 		sh.Remove(tmp)
@@ -131,17 +144,63 @@ func commit(sh *smb2.Share, tmp, dst string) error {
 	return nil
 }
 
-// inUse reports whether a rename failed because the destination is held.
-func inUse(err error) bool {
-	if errors.Is(err, fs.ErrPermission) {
-		return true
+// Why a rename of tmp over dst failed, as far as commit cares.
+const (
+	refusedNot      = iota // it did not fail, or for another reason
+	refusedReadOnly        // dst has the read-only attribute
+	refusedHeld            // dst is open on another client
+	refusedDenied          // the server's permissions (ACL, sticky folder) forbid it
+)
+
+// refusal tells why the rename of tmp over dst failed with err. go-smb2
+// reports STATUS_ACCESS_DENIED as fs.ErrPermission and
+// STATUS_SHARING_VIOLATION as a ResponseError. The first means a held file
+// too: a Windows server refuses to replace a target that is open anywhere
+// with ACCESS_DENIED ([MS-FSCC] 2.4.42), as it refuses a read-only one or
+// one its ACL forbids deleting. So ACCESS_DENIED is looked into:
+//   - no dst: nothing can hold it, the refusal is the permissions' (on tmp
+//     or the folder; a held tmp would be SHARING_VIOLATION);
+//   - a read-only dst: the attribute;
+//   - dst renamed to its own name (a no-op that opens it for DELETE with only
+//     FILE_SHARE_DELETE): ACCESS_DENIED is the permissions' (the access check
+//     comes before the share check), SHARING_VIOLATION is a holder;
+//   - that succeeding, tmp renamed to its own name: ACCESS_DENIED is the
+//     permissions' on tmp; else a holder the probe could not see (a handle
+//     without data access, as an indexer's), which passes.
+func refusal(sh share, tmp, dst string, err error) int {
+	if err == nil {
+		return refusedNot
 	}
-	code, ok := ntStatus(err)
-	return ok && code == statusSharingViolation
+	if code, ok := ntStatus(err); ok && code == statusSharingViolation {
+		return refusedHeld
+	}
+	if !errors.Is(err, fs.ErrPermission) {
+		return refusedNot
+	}
+	fi, lerr := sh.Lstat(dst)
+	switch {
+	case errors.Is(lerr, fs.ErrNotExist):
+		return refusedDenied
+	case lerr != nil:
+		return refusedHeld // cannot tell: the retries decide
+	case !fi.IsDir() && fi.Mode()&0o200 == 0:
+		return refusedReadOnly
+	}
+	perr := sh.Rename(dst, dst)
+	if code, ok := ntStatus(perr); ok && code == statusSharingViolation {
+		return refusedHeld
+	}
+	if errors.Is(perr, fs.ErrPermission) {
+		return refusedDenied
+	}
+	if perr == nil && errors.Is(sh.Rename(tmp, tmp), fs.ErrPermission) {
+		return refusedDenied
+	}
+	return refusedHeld
 }
 
 // refuseDir fails with ErrIsDir if dst is a directory.
-func refuseDir(sh *smb2.Share, dst string) error {
+func refuseDir(sh share, dst string) error {
 	if fi, err := sh.Lstat(dst); err == nil && fi.IsDir() && fi.Mode()&fs.ModeSymlink == 0 {
 		return store.ErrIsDir
 	}
