@@ -21,6 +21,7 @@ const (
 	pathPlan       = "/plan"        // GET: []PlanEntry
 	pathDryRun     = "/dry-run"     // GET [?allow_mass_delete=1]: DryRun
 	pathProgress   = "/progress"    // GET: syncer.Progress of the running logon or logoff
+	pathLazyCopies = "/lazy-copies" // GET: []LazyFile, the conflict copies below folders not yet materialized
 	pathHiveUpload = "/hive/upload" // POST: syncer.HiveResult
 	pathLogoff     = "/logoff"      // POST [?allow_mass_delete=1]: Reply, once the sync is done
 	pathWriteBack  = "/write-back"  // POST [?allow_mass_delete=1]: Reply, once a write-back round is done
@@ -85,6 +86,7 @@ func (s *Session) controlMux() *http.ServeMux {
 	mux.HandleFunc("GET "+pathProgress, s.whileOpen(func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(s.sy.Progress())
 	}))
+	mux.HandleFunc("GET "+pathLazyCopies, s.whileOpen(s.serveLazyCopies))
 	mux.HandleFunc("POST "+pathHiveUpload, s.whenMounted(s.whileOpen(func(w http.ResponseWriter, r *http.Request) {
 		res, err := s.hive.upload(r.Context())
 		if err != nil {
