@@ -84,7 +84,9 @@ func (s *Session) controlMux() *http.ServeMux {
 		json.NewEncoder(w).Encode(s.DryRun(r.Context(), r.URL.Query().Get("allow_mass_delete") == "1"))
 	})))
 	mux.HandleFunc("GET "+pathProgress, s.whileOpen(func(w http.ResponseWriter, r *http.Request) {
-		json.NewEncoder(w).Encode(s.sy.Progress())
+		p := s.sy.Progress()
+		p.Fill = s.fillProgress()
+		json.NewEncoder(w).Encode(p)
 	}))
 	mux.HandleFunc("GET "+pathLazyCopies, s.whileOpen(s.serveLazyCopies))
 	mux.HandleFunc("POST "+pathHiveUpload, s.whenMounted(s.whileOpen(func(w http.ResponseWriter, r *http.Request) {
