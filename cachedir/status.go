@@ -46,10 +46,13 @@ type Status struct {
 	// background fill) and the bytes they hold on the server.
 	FilesPending *int   `json:"FilesPending,omitempty"`
 	BytesPending *int64 `json:"BytesPending,omitempty"`
-	Session      string `json:"Session,omitempty"`
-	Host         string `json:"Host,omitempty"`
-	PID          int    `json:"PID,omitempty"`
-	PolicyFile   string `json:"PolicyFile,omitempty"`
+	// Fill is the background fill's progress while it runs: only a running
+	// session's answer has it, never the file.
+	Fill       *FillProgress `json:"Fill,omitempty"`
+	Session    string        `json:"Session,omitempty"`
+	Host       string        `json:"Host,omitempty"`
+	PID        int           `json:"PID,omitempty"`
+	PolicyFile string        `json:"PolicyFile,omitempty"`
 	// CredentialsFile is the SMB credentials file the session used (never
 	// the password), for `roamfs sync`.
 	CredentialsFile string `json:"CredentialsFile,omitempty"`
@@ -130,3 +133,12 @@ func Alive(pid int) bool {
 
 // TimePtr is a helper for the optional times above.
 func TimePtr(t time.Time) *time.Time { return &t }
+
+// FillProgress is how far the background fill has come: the files (and
+// their bytes) brought into the cache since it started, of how many.
+type FillProgress struct {
+	FilesDone  int64 `json:"FilesDone"`
+	FilesTotal int64 `json:"FilesTotal"`
+	BytesDone  int64 `json:"BytesDone"`
+	BytesTotal int64 `json:"BytesTotal"`
+}

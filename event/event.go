@@ -39,6 +39,11 @@ const (
 	OfflineSync         = 1711 // roamfs: a sync without a session (roamfs sync, or a logoff whose daemon died)
 	JournalFailed       = 1712 // roamfs: a change could not be recorded in the journal; the operation failed
 	CacheFailed         = 1713 // roamfs: the local cache could not be changed as asked (deleted after logoff, closed)
+	UnmountFailed       = 1714 // roamfs: the profile could not be unmounted for logoff: the session goes on
+	SetupWarning        = 1715 // roamfs: this machine's setup is not what roamfs expects; it goes on with a default
+	ServerRetry         = 1716 // roamfs: a server operation failed and is tried again
+	JournalMovedAside   = 1717 // roamfs: the change journal was unusable: moved aside, the profile reconciled without it
+	ServerTempsLeft     = 1718 // roamfs: temporary files of an interrupted sync could not be removed from the server
 
 	// Streamed logon (issue 13): Windows has no such events, so they take a
 	// range of their own rather than a 15xx id meaning something else.
@@ -54,6 +59,7 @@ const (
 	IndexNotUsed = 1610 // roamfs: the server's profile index is missing or cannot be trusted: logon walked
 	IndexUsed    = 1611 // roamfs: logon read the namespace from the server's profile index
 	ServerDrift  = 1612 // roamfs: the server copy changed behind roamfs; the differences are merged
+	IndexFailed  = 1613 // roamfs: the server's profile index could not be checked, written or rebuilt
 
 	// Live profile (issue 14): write-back rounds during the session.
 	WriteBackStarted    = 1620 // roamfs: a write-back round started
@@ -132,7 +138,12 @@ var All = []Event{
 	{LogonFailed, "The logon failed and nothing was mounted; the message says which side (server copy, cache, mount point) and what to do.", Error},
 	{OfflineSync, "Pending changes were synced without a session (roamfs sync, or the logoff of a session whose daemon died).", Info},
 	{JournalFailed, "A change could not be recorded in the change journal: the program's operation failed (nothing it wrote before is lost); a full disk is the usual cause.", Error},
-	{CacheFailed, "The local cache could not be changed as asked (deleted after a logoff by DeleteRoamingCache, or closed); delete it by hand if it is not needed.", Error},
+	{CacheFailed, "The local cache could not be changed as asked (its status file or journal marks written, the cache deleted after a logoff by DeleteRoamingCache, or closed); if it was to be deleted, delete it by hand.", Error},
+	{UnmountFailed, "The profile could not be unmounted for the logoff: a program still uses files under it. Nothing was synced and the session goes on; close the programs and log off again.", Error},
+	{SetupWarning, "This machine's setup is not what roamfs expects (a setting that cannot be read, a service unit that is not installed, a debugging server that cannot start): roamfs goes on with the default the message names.", Warn},
+	{ServerRetry, "An operation on the server copy failed and is tried again.", Warn},
+	{JournalMovedAside, "The change journal could not be opened: it was moved aside (kept, never deleted) and the profile is reconciled without it by the load-time rules.", Warn},
+	{ServerTempsLeft, "Temporary files that an interrupted sync left on the server copy could not be removed; the next sync tries again.", Warn},
 	{FillStarted, "Streamed logon: the files not yet local are being brought into the cache in the background.", Info},
 	{FillDone, "Streamed logon: the background fill finished; the whole profile is local.", Info},
 	{FillFailed, "Streamed logon: the background fill cannot read the server copy; it pauses and tries again.", Warn},
@@ -141,6 +152,7 @@ var All = []Event{
 	{FetchedOnOpen, "A file not yet local was fetched from the server copy because a program opened it.", Info},
 	{IndexNotUsed, "The server copy's profile index is missing or cannot be trusted: the logon read the whole server copy.", Warn},
 	{IndexUsed, "The logon read the server copy's namespace from its profile index.", Info},
+	{IndexFailed, "The server copy's profile index could not be checked, written or rebuilt: the next logon reads the whole server copy.", Warn},
 	{WriteBackStarted, "Live profile: a write-back round started.", Info},
 	{WriteBackDone, "Live profile: a write-back round finished: this machine's changes are on the server copy and the other machines' are merged.", Info},
 	{WriteBackFailed, "Live profile: a write-back round failed; every change stays in the journal and the next round tries again.", Error},

@@ -21,6 +21,7 @@ const (
 	pathPlan       = "/plan"        // GET: []PlanEntry
 	pathDryRun     = "/dry-run"     // GET [?allow_mass_delete=1]: DryRun
 	pathProgress   = "/progress"    // GET: syncer.Progress of the running logon or logoff
+	pathLazyCopies = "/lazy-copies" // GET: []LazyFile, the conflict copies below folders not yet materialized
 	pathHiveUpload = "/hive/upload" // POST: syncer.HiveResult
 	pathLogoff     = "/logoff"      // POST [?allow_mass_delete=1]: Reply, once the sync is done
 	pathWriteBack  = "/write-back"  // POST [?allow_mass_delete=1]: Reply, once a write-back round is done
@@ -83,8 +84,11 @@ func (s *Session) controlMux() *http.ServeMux {
 		json.NewEncoder(w).Encode(s.DryRun(r.Context(), r.URL.Query().Get("allow_mass_delete") == "1"))
 	})))
 	mux.HandleFunc("GET "+pathProgress, s.whileOpen(func(w http.ResponseWriter, r *http.Request) {
-		json.NewEncoder(w).Encode(s.sy.Progress())
+		p := s.sy.Progress()
+		p.Fill = s.fillProgress()
+		json.NewEncoder(w).Encode(p)
 	}))
+	mux.HandleFunc("GET "+pathLazyCopies, s.whileOpen(s.serveLazyCopies))
 	mux.HandleFunc("POST "+pathHiveUpload, s.whenMounted(s.whileOpen(func(w http.ResponseWriter, r *http.Request) {
 		res, err := s.hive.upload(r.Context())
 		if err != nil {

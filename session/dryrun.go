@@ -21,7 +21,14 @@ type DryRun struct {
 	Code    Outcome             `json:"code"`    // what the real command would exit with
 	Error   string              `json:"error,omitempty"`
 	Quota   *syncer.QuotaReport `json:"quota,omitempty"`
+	// ReadOnly says why the real command would write nothing to the server
+	// (ReadOnlyProfile, a mandatory profile): every step is then "discard".
+	ReadOnly string `json:"read_only,omitempty"`
 }
+
+// ActDiscard is a dry run's action for a step of a read-only or mandatory
+// profile: the real command discards the change (Result.Discarded).
+const ActDiscard = "discard"
 
 // Err is the outcome as an error, as Reply.Err.
 func (d DryRun) Err() error {
@@ -64,6 +71,15 @@ func dryRun(ctx context.Context, sy *syncer.Syncer, pol *policy.Policy, c DryRun
 	}
 	if plan != nil {
 		d.Steps = PlanEntries(plan)
+		// The real command discards every step of a read-only profile
+		// (syncer.applyPlan) once the checks above passed: so does the plan.
+		if ro, why := sy.ReadOnly(ctx); ro {
+			d.ReadOnly = why
+			for i, st := range d.Steps {
+				d.Steps[i].Action = ActDiscard
+				d.Steps[i].Rule = fmt.Sprintf("%s: discarded (otherwise %s: %s)", why, st.Action, st.Rule)
+			}
+		}
 		for _, st := range d.Steps {
 			d.Summary[st.Action]++
 		}

@@ -128,7 +128,7 @@ func (c engineConfig) openServer() (store.Store, error) {
 	}
 	r := store.NewRetry(st)
 	r.OnRetry = func(op string, attempt int, err error) {
-		c.log.Warn("server operation failed; retrying", zap.String("op", op), zap.Int("attempt", attempt), zap.Error(err))
+		c.log.Warn("server operation failed; retrying", zap.Int("event_id", event.ServerRetry), zap.String("op", op), zap.Int("attempt", attempt), zap.Error(err))
 	}
 	return r, nil
 }
@@ -227,6 +227,6 @@ func replaceJournal(l cachedir.Layout, log *zap.Logger, cause error) (*journal.J
 	if err := os.Rename(l.Journal(), aside); err != nil {
 		return nil, fmt.Errorf("journal unusable (%v) and cannot be moved aside: %w", cause, err)
 	}
-	log.Warn("journal unusable: moved aside, reconciling without it", zap.String("moved_to", aside), zap.Error(cause))
+	log.Warn("journal unusable: moved aside, reconciling without it", zap.Int("event_id", event.JournalMovedAside), zap.String("moved_to", aside), zap.Error(cause))
 	return journal.Open(l.Journal(), journal.Options{Logger: log})
 }

@@ -61,8 +61,31 @@ func (s *Session) startFill() *fill {
 	return f
 }
 
+// fillStart is what a fill had to bring when it started.
+type fillStart struct {
+	files int
+	bytes int64
+}
+
+// fillProgress is the running fill's progress, as /progress and the
+// status report it: what it started with against what is still not local
+// (an open the user makes meanwhile counts as done too). nil when no fill
+// runs.
+func (s *Session) fillProgress() *syncer.Progress {
+	from := s.fillFrom.Load()
+	if from == nil {
+		return nil
+	}
+	files, bytes := s.sy.Unfetched()
+	return &syncer.Progress{Phase: "fill",
+		FilesTotal: int64(from.files), FilesDone: int64(max(from.files-files, 0)),
+		BytesTotal: from.bytes, BytesDone: max(from.bytes-bytes, 0)}
+}
+
 func (s *Session) runFill(ctx context.Context, minSize int64) {
 	files, bytes := s.sy.Unfetched()
+	s.fillFrom.Store(&fillStart{files, bytes})
+	defer s.fillFrom.Store(nil)
 	s.log.Info("background fill started", zap.Int("event_id", event.FillStarted),
 		zap.Int("files", files), zap.Int64("bytes", bytes))
 	start := time.Now()

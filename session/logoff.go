@@ -49,7 +49,7 @@ func (s *Session) Serve(ctx context.Context) (Reply, error) {
 
 func (s *Session) unmount() {
 	if err := s.mnt.Unmount(); err != nil {
-		s.log.Warn("unmount failed", zap.Error(err))
+		s.log.Error("unmount failed: the session goes on", zap.Int("event_id", event.UnmountFailed), zap.String("mountpoint", s.cfg.Mountpoint), zap.Error(err))
 		s.reply(failed(fmt.Sprintf(
 			"cannot unmount %s: %v; close the programs that use files under it and run logoff again", s.cfg.Mountpoint, err)))
 	}

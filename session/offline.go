@@ -58,13 +58,14 @@ func (o *Offline) Syncer() *syncer.Syncer { return o.eng.sy }
 // Sync runs one sync (the syncer's Logoff, or Full) and records the outcome
 // in the status file.
 func (o *Offline) Sync(ctx context.Context, run func(context.Context) (syncer.Result, error)) (syncer.Result, error) {
-	log := o.eng.log.With(zap.Int("event_id", event.OfflineSync))
-	log.Info("sync without a session started", zap.Int("pending", o.eng.j.PendingCount()))
+	log := o.eng.log
+	log.Info("sync without a session started", zap.Int("event_id", event.OfflineSync), zap.Int("pending", o.eng.j.PendingCount()))
 	res, err := run(ctx)
 	if err != nil {
-		log.Error("sync without a session failed; every change is still in the journal", zap.Error(err))
+		// 1504 (error), not 1711 (info): the failure is what an admin looks for.
+		log.Error("sync without a session failed; every change is still in the journal", zap.Int("event_id", event.UploadFailed), zap.Error(err))
 	} else {
-		log.Info("sync without a session done", zap.Int("uploaded", res.Uploaded), zap.Int("deleted", res.Deleted),
+		log.Info("sync without a session done", zap.Int("event_id", event.OfflineSync), zap.Int("uploaded", res.Uploaded), zap.Int("deleted", res.Deleted),
 			zap.Int("kept", res.Kept), zap.Int("conflicts", res.Conflicts))
 	}
 	raw, _ := json.Marshal(res)

@@ -34,7 +34,10 @@ type Session struct {
 	mounted atomic.Bool
 	hive    *hiveStream
 	fill    *fill // the streamed logon's background fill; nil when none runs
-	wb      *writeBack
+	// fillFrom is what the running fill started with (nil when none
+	// runs), for its progress (fillProgress).
+	fillFrom atomic.Pointer[fillStart]
+	wb       *writeBack
 
 	// round serialises what plans with the syncer: write-back rounds, the
 	// logoff, dry runs, hive uploads (writeback.go).

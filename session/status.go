@@ -15,6 +15,9 @@ func (s *Session) status() (cachedir.Status, error) {
 	st.PendingChanges = s.j.PendingCount()
 	files, bytes := s.sy.Unfetched()
 	st.FilesPending, st.BytesPending = &files, &bytes
+	if p := s.fillProgress(); p != nil {
+		st.Fill = &cachedir.FillProgress{FilesDone: p.FilesDone, FilesTotal: p.FilesTotal, BytesDone: p.BytesDone, BytesTotal: p.BytesTotal}
+	}
 	addQuota(&st, s.sy)
 	return st, nil
 }

@@ -115,7 +115,7 @@ func (w *writeBack) verifyOnce(ctx context.Context) {
 	w.verify = false
 	changes, err := s.sy.VerifyAgainstServer(ctx)
 	if err != nil {
-		s.log.Warn("the server copy could not be checked against its profile index; the next logon checks again", zap.Error(err))
+		s.log.Warn("the server copy could not be checked against its profile index; the next logon checks again", zap.Int("event_id", event.IndexFailed), zap.Error(err))
 		return
 	}
 	if len(changes) == 0 {
@@ -125,7 +125,7 @@ func (w *writeBack) verifyOnce(ctx context.Context) {
 	defer w.mu.Unlock()
 	res, err := s.sy.MergeServerChanges(ctx, s.prof, changes, &w.pull, s.invalidate)
 	if err != nil {
-		s.log.Warn("changes made on the server copy behind roamfs could not all be merged; the next round tries again", zap.Error(err))
+		s.log.Error("changes made on the server copy behind roamfs could not all be merged; the next round tries again", zap.Int("event_id", event.WriteBackFailed), zap.Error(err))
 		return
 	}
 	s.log.Info("changes made on the server copy behind roamfs merged into the profile", zap.Int("event_id", event.PulledChanges),
@@ -166,7 +166,7 @@ func (w *writeBack) round(ctx context.Context, allowMassDelete bool) (RoundResul
 	log.Info("write-back round started", zap.Int("event_id", event.WriteBackStarted), zap.Int("pending", s.j.PendingCount()))
 	if s.cfg.Policy.PSMidSessionWriteBackReg && s.hive != nil {
 		if _, err := s.hive.uploadLocked(ctx); err != nil {
-			log.Warn("write-back round: the hive was not uploaded; the next round tries again", zap.Error(err))
+			log.Error("write-back round: the hive was not uploaded; the next round tries again", zap.Int("event_id", event.HiveUploadFailed), zap.Error(err))
 		}
 	}
 	s.sy.AllowMassDelete(allowMassDelete)
@@ -232,7 +232,7 @@ func (w *writeBack) record(r RoundResult, ok bool) {
 		}
 	})
 	if err != nil {
-		w.s.log.Warn("status not updated after a write-back round", zap.Error(err))
+		w.s.log.Error("status not updated after a write-back round", zap.Int("event_id", event.CacheFailed), zap.Error(err))
 	}
 }
 

@@ -129,7 +129,7 @@ func (s *Syncer) resolveConflict(ctx context.Context, st Step) (Version, Conflic
 		if v, err := s.download(ctx, st, st.Server); err == nil {
 			return v, c, nil
 		} else {
-			s.log.Warn("could not bring the winning version into the cache; the next logon does", zap.String("path", st.Path), zap.Error(err))
+			s.log.Error("could not bring the winning version into the cache; the next logon does", zap.Int("event_id", event.CopyFailed), zap.String("path", st.Path), zap.Error(err))
 		}
 	}
 	return st.Server, c, nil

@@ -24,13 +24,7 @@ func (s *Syncer) downloadAll(ctx context.Context, files []*Step, sparse bool, pl
 		wg    sync.WaitGroup
 		next  = make(chan []*Step)
 	)
-	var total int64
-	for _, st := range files {
-		if !sparse {
-			total += st.Server.Size
-		}
-	}
-	s.prog.start("logon", int64(len(files)), total)
+	// The caller started the progress (s.prog) with these files in it.
 	record := func(st *Step, v Version, err error) {
 		if !sparse {
 			s.prog.step(st.Server.Size)

@@ -354,7 +354,7 @@ func (s *Syncer) Move(ctx context.Context, oldRel, newRel string, exchange bool,
 			ks = append(ks, k)
 		}
 		if derr := s.cfg.Journal.SetUnfetched(nil, ks); derr != nil {
-			s.log.Warn("could not drop the marks of a failed rename; they are stale", zap.Error(derr))
+			s.log.Error("could not drop the marks of a failed rename; they are stale", zap.Int("event_id", event.CacheFailed), zap.Error(derr))
 		}
 		return err
 	}

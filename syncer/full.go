@@ -2,10 +2,12 @@ package syncer
 
 import (
 	"context"
-
-	"go.uber.org/zap"
 	"sort"
 	"time"
+
+	"go.uber.org/zap"
+
+	"roamfs/event"
 )
 
 // PlanFull decides every path of the cache, the base and the server (see
@@ -54,7 +56,7 @@ func (s *Syncer) Full(ctx context.Context, loadTime time.Time) (Result, error) {
 	})
 	if err == nil && steps == 0 {
 		if err := s.RefreshIndex(ctx); err != nil {
-			s.log.Warn("the profile index could not be rebuilt; the next logon reads the whole server copy", zap.Error(err))
+			s.log.Warn("the profile index could not be rebuilt; the next logon reads the whole server copy", zap.Int("event_id", event.IndexFailed), zap.Error(err))
 		}
 	}
 	return res, err

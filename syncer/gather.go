@@ -96,6 +96,7 @@ func (s *Syncer) gather(ctx context.Context, withHasBase bool, lz *lazyPlan) (*v
 	// A logon (which needs no hasBase) reads the server's profile index when
 	// it can be trusted; a full reconcile walks (index_read.go).
 	fromIndex, err := s.listServer(ctx, !withHasBase, func(p string, sv Version) {
+		s.prog.listed()
 		if lz != nil && lz.keep(p, sv) {
 			return
 		}

@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"roamfs/event"
 	"roamfs/store"
 )
 
@@ -217,7 +218,7 @@ func (s *Syncer) writeServerState(ctx context.Context, at time.Time, plan *Plan,
 			s.ix.rec.restore(touched)
 			return ctx.Err()
 		}
-		s.log.Warn("the profile index could not be written; the next logon reads the whole server copy", zap.Error(err))
+		s.log.Warn("the profile index could not be written; the next logon reads the whole server copy", zap.Int("event_id", event.IndexFailed), zap.Error(err))
 		w = &indexWrite{}
 	}
 	if err := s.writeServerMeta(ctx, at, w.chain); err != nil {

@@ -101,6 +101,7 @@ func (s *Syncer) planLogon(ctx context.Context, pd *pending, res *LogonResult) (
 	if s.cfg.Stream && s.cfg.NamespaceFile != "" {
 		lz = newLazyPlan(s, pd)
 	}
+	s.prog.start(PhaseListing, 0, 0)
 	v, err := s.gather(ctx, false, lz)
 	if err != nil {
 		return nil, err
@@ -223,6 +224,12 @@ func (s *Syncer) applyLogon(ctx context.Context, steps []*Step, res *LogonResult
 	if err := s.cfg.Journal.SetUnfetched(fresh, nil); err != nil {
 		return err
 	}
+	// One phase for both: its percentage only ever grows.
+	var total int64
+	for _, st := range files {
+		total += st.Server.Size
+	}
+	s.prog.start("logon", int64(len(holders)+len(files)), total)
 	err := s.downloadAll(ctx, holders, true, func(st *Step, v Version) {
 		set[s.key(st.Path)] = v.base()
 		res.Placeholders++

@@ -79,7 +79,7 @@ func (s *Syncer) walkServer(ctx context.Context, fn func(p string, v Version)) e
 func (s *Syncer) CleanServerTemps(ctx context.Context) {
 	n, err := s.cfg.Store.CleanTemp(ctx)
 	if err != nil {
-		s.log.Warn("could not remove temporary files of an interrupted sync from the server", zap.Error(err))
+		s.log.Warn("could not remove temporary files of an interrupted sync from the server", zap.Int("event_id", event.ServerTempsLeft), zap.Error(err))
 	} else if n > 0 {
 		s.log.Info("removed temporary files an interrupted sync left on the server", zap.Int("count", n))
 	}

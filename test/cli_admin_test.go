@@ -3,6 +3,7 @@ package test
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -184,5 +185,46 @@ func TestManPages(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "roamfs-logon.1")); err != nil || !strings.Contains(string(b), "allow-non-empty") {
 		t.Errorf("roamfs-logon.1 does not document its flags: %v", err)
+	}
+}
+
+// TestUnmountFailedEvent: a logoff whose mount is busy (a program's working
+// folder is in it) fails, says what to do, and logs the failure at error
+// level with its event id (1714); the session goes on, and the next logoff
+// once the program is gone syncs.
+func TestUnmountFailedEvent(t *testing.T) {
+	m := newMachine(t, newServer(t))
+	m.logon()
+	write(t, m.p("Documents/a.txt"), "a")
+	busy := exec.Command("sleep", "120")
+	busy.Dir = m.p("Documents")
+	if err := busy.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { busy.Process.Kill(); busy.Wait() }()
+	r, err := roamfs("logoff", m.mnt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.code == 0 || !strings.Contains(r.stderr, "cannot unmount") {
+		t.Fatalf("logoff of a busy mount: exit %d, stderr %q; want a failure saying it cannot unmount", r.code, r.stderr)
+	}
+	var found bool
+	for _, e := range hpEvents(t, m.cache) {
+		if e.EventID == 1714 {
+			found = e.Level == "error"
+		}
+	}
+	if !found {
+		t.Error("the failed unmount left no error line with event 1714 in the log")
+	}
+	if !isMounted(m.mnt) {
+		t.Fatal("the session did not go on after the failed unmount")
+	}
+	busy.Process.Kill()
+	busy.Wait()
+	m.logoff()
+	if _, err := os.Stat(filepath.Join(m.server, "Documents", "a.txt")); err != nil {
+		t.Errorf("the logoff after the failed one: %v", err)
 	}
 }

@@ -131,3 +131,66 @@ func TestConflictsNamedListedRestored(t *testing.T) {
 		t.Error("the version the restore replaced was not kept as a conflict copy on the server")
 	}
 }
+
+// TestConflictsBelowLazyFolders: after a streamed logon the folders are not
+// materialized (PSAlwaysCache off: no fill), empty in the cache; `roamfs
+// conflicts` still lists the conflict copies below them, from the kept
+// namespace, without materializing anything: through the running session,
+// and from the cache once it is logged off.
+func TestConflictsBelowLazyFolders(t *testing.T) {
+	server := newServer(t)
+	copyName := "Documents/deep/sub/report (conflict otherpc-abc123 2026-03-04 050607).txt"
+	for rel, data := range map[string]string{
+		"Documents/deep/sub/report.txt": "current",
+		copyName:                        "the other machine's version",
+		"Desktop/plain.txt":             "not a copy",
+	} {
+		write(t, filepath.Join(server, filepath.FromSlash(rel)), data)
+	}
+	m := newMachine(t, server)
+	m.setPolicy("PSAlwaysCache: false\n")
+	m.logon()
+	lazy := func(when string) {
+		t.Helper()
+		if ents, err := os.ReadDir(filepath.Join(m.cache, "profile", "Documents")); err != nil || len(ents) > 0 {
+			t.Fatalf("%s: the cache's Documents holds %d entries (%v); want it unmaterialized, empty", when, len(ents), err)
+		}
+	}
+	lazy("after the streamed logon")
+	check := func(when string) {
+		t.Helper()
+		out := must(t, "conflicts", "--json", "--cache", m.cache)
+		var got []conflictListed
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			if line == "" {
+				continue
+			}
+			var c conflictListed
+			if err := json.Unmarshal([]byte(line), &c); err != nil {
+				t.Fatalf("%s: conflicts --json line %q: %v", when, line, err)
+			}
+			got = append(got, c)
+		}
+		if len(got) != 1 || got[0].Copy != copyName || got[0].Original != "Documents/deep/sub/report.txt" ||
+			got[0].Host != "otherpc-abc123" || got[0].Size != int64(len("the other machine's version")) {
+			t.Errorf("%s: conflicts --json listed %+v; want the one copy below the unmaterialized folder", when, got)
+		}
+		table := must(t, "conflicts", "--cache", m.cache)
+		if !strings.Contains(table, "Documents/deep/sub/report.txt") || !strings.Contains(table, "otherpc-abc123") {
+			t.Errorf("%s: conflicts table:\n%s", when, table)
+		}
+		lazy(when + ", after conflicts")
+	}
+	check("session running")
+	m.logoff()
+	check("logged off")
+}
+
+// conflictListed is one line of `roamfs conflicts --json`.
+type conflictListed struct {
+	Copy     string    `json:"copy"`
+	Original string    `json:"original"`
+	Host     string    `json:"host"`
+	MTime    time.Time `json:"mtime"`
+	Size     int64     `json:"size"`
+}

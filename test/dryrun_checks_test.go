@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,9 +16,10 @@ import (
 
 // dryRunSummary is the last line of `--dry-run --json`.
 type dryRunSummary struct {
-	Summary map[string]int `json:"summary"`
-	Code    int            `json:"code"`
-	Error   string         `json:"error"`
+	Summary  map[string]int `json:"summary"`
+	Code     int            `json:"code"`
+	Error    string         `json:"error"`
+	ReadOnly string         `json:"read_only"`
 }
 
 // dryRun runs `logoff --dry-run --json` (or the args given) and returns the
@@ -151,4 +154,85 @@ func TestSyncDryRun(t *testing.T) {
 	if _, err := os.Stat(m.server + "/Documents/pending.txt"); err != nil {
 		t.Errorf("the sync after the dry run: %v", err)
 	}
+}
+
+// TestDryRunReadOnly: on a read-only profile (the ReadOnlyProfile policy,
+// or a mandatory profile: NTUSER.MAN on the server) the real logoff or sync
+// uploads nothing and discards every change. The dry run says so: every
+// step "discard", its summary counting them, the real command's exit code,
+// and the real command's Discarded equal to the plan, the server untouched.
+func TestDryRunReadOnly(t *testing.T) {
+	type realResult struct {
+		OK        bool `json:"ok"`
+		Uploaded  int  `json:"uploaded"`
+		Deleted   int  `json:"deleted"`
+		Discarded int  `json:"discarded"`
+	}
+	change := func(t *testing.T, m *machine) {
+		write(t, m.p("Documents/new.txt"), "new")
+		write(t, m.p("Documents/readme.txt"), "user's edit")
+		if err := os.Mkdir(m.p("Documents/folder"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(t *testing.T, m *machine, want tree, dry []string, real ...string) {
+		code, steps, sum := dryRun(t, dry...)
+		if code != 0 || sum.Code != 0 || sum.ReadOnly == "" || steps["discard"] == 0 || len(steps) != 1 || sum.Summary["discard"] != steps["discard"] {
+			t.Errorf("%v: exit %d, steps %v, summary %+v; want exit 0, every step a discard, read_only set", dry, code, steps, sum)
+		}
+		plain, _ := roamfs(slices.DeleteFunc(slices.Clone(dry), func(a string) bool { return a == "--json" })...)
+		if plain.code != 0 || !strings.Contains(plain.stdout, "discarding every change") || strings.Contains(plain.stdout, "\nupload ") {
+			t.Errorf("plain %v: exit %d:\n%s", dry, plain.code, plain.stdout)
+		}
+		r, err := roamfs(real...)
+		if err != nil || r.code != 0 {
+			t.Fatalf("%v: exit %d (%v)\n%s%s", real, r.code, err, r.stdout, r.stderr)
+		}
+		var res realResult
+		if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+			t.Fatalf("%v printed %q: %v", real, r.stdout, err)
+		}
+		if !res.OK || res.Uploaded != 0 || res.Deleted != 0 || res.Discarded != steps["discard"] {
+			t.Errorf("%v did %+v; the dry run planned %v", real, res, steps)
+		}
+		requireSameTree(t, "server copy after a read-only logoff", snapshot(t, m.server, nil), want, hpSameWithTimes)
+	}
+
+	t.Run("ReadOnlyProfile", func(t *testing.T) {
+		m := newMachine(t, newServer(t))
+		m.logon()
+		write(t, m.p("Documents/readme.txt"), "v1")
+		m.logoff()
+		want := snapshot(t, m.server, nil)
+		m.setPolicy("ReadOnlyProfile: true\n")
+		m.logon()
+		change(t, m)
+		check(t, m, want, []string{"logoff", "--dry-run", "--json", m.mnt}, "logoff", "--json", m.mnt)
+		m.waitDaemon()
+	})
+
+	t.Run("mandatory", func(t *testing.T) {
+		server := newServer(t)
+		man := make([]byte, 8192)
+		copy(man, "regf")
+		hpWriteFile(t, filepath.Join(server, "NTUSER.MAN"), man)
+		hpWriteFile(t, filepath.Join(server, "Documents", "readme.txt"), []byte("company readme"))
+		want := snapshot(t, server, nil)
+		m := newMachine(t, server)
+		m.logon()
+		change(t, m)
+		// A sync of the cache of a killed daemon, as after a crash.
+		pid := m.pid
+		if err := unix.Kill(pid, unix.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		if left := waitGone([]int{pid}, 30*time.Second); len(left) > 0 {
+			t.Fatalf("daemon %d survives SIGKILL", pid)
+		}
+		m.pid = 0
+		if out, err := exec.Command("umount", "-l", m.mnt).CombinedOutput(); err != nil {
+			t.Fatalf("umount -l: %v %s", err, out)
+		}
+		check(t, m, want, []string{"sync", "--dry-run", "--json", "--cache", m.cache}, "sync", "--json", "--cache", m.cache)
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -47,6 +48,14 @@ func newConflictsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// A streamed logon leaves folders unmaterialized: empty in the
+			// cache, their entries in the namespace. Their copies are listed
+			// from there, not by materializing (a listing must not fetch).
+			lazy, err := session.LazyConflictCopies(l)
+			if err != nil {
+				return fmt.Errorf("list the folders not yet materialized: %w", err)
+			}
+			copies = mergeLazyCopies(copies, lazy)
 			out := c.OutOrStdout()
 			if asJSON {
 				enc := json.NewEncoder(out)
@@ -95,6 +104,26 @@ func listConflicts(profile string) ([]conflictCopy, error) {
 		return nil
 	})
 	return out, err
+}
+
+// mergeLazyCopies adds the conflict copies below folders not yet
+// materialized to those found in the cache (a folder materialized while
+// both were read gives the same copy twice: it is listed once), by path.
+func mergeLazyCopies(copies []conflictCopy, lazy []session.LazyFile) []conflictCopy {
+	seen := map[string]bool{}
+	for _, cp := range copies {
+		seen[cp.Copy] = true
+	}
+	for _, f := range lazy {
+		if seen[f.Path] {
+			continue
+		}
+		seen[f.Path] = true
+		orig, host, mtime, _ := syncer.ParseConflictName(f.Path)
+		copies = append(copies, conflictCopy{Copy: f.Path, Original: orig, Host: host, MTime: mtime, Size: f.Size})
+	}
+	sort.Slice(copies, func(i, j int) bool { return copies[i].Copy < copies[j].Copy })
+	return copies
 }
 
 func newConflictsRestoreCmd() *cobra.Command {

@@ -27,6 +27,7 @@ type logonFlags struct {
 	s3Endpoint                  string
 	s3PathStyle                 bool
 	foreground, debug           bool
+	asJSON                      bool
 	allowNonEmpty               bool
 	readyFd                     int
 	timeout                     time.Duration
@@ -54,6 +55,7 @@ The filesystem is then served by a background process until logoff or umount.`,
 	fl.StringVar(&f.user, "user", "", "whose profile this is (default: the calling user)")
 	fl.BoolVar(&f.foreground, "foreground", false, "serve the mount in this process instead of a background one")
 	fl.BoolVar(&f.debug, "debug", false, "log every FUSE request")
+	fl.BoolVar(&f.asJSON, "json", false, "print the outcome as one JSON object (keys ok mountpoint pid files_pending bytes_pending, or ok code error), and the progress as JSON status lines on stderr")
 	fl.BoolVar(&f.allowNonEmpty, "allow-non-empty", false, "mount over a folder that holds files (they are hidden until logoff)")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Minute, "how long to wait for the mount to be ready")
 	fl.IntVar(&f.readyFd, "ready-fd", 0, "internal: descriptor on which the daemon reports readiness")
@@ -134,6 +136,9 @@ func (f *logonFlags) validate(mnt string) (logonConfig, error) {
 func runLogon(c *cobra.Command, f logonFlags, mnt string) error {
 	cfg, err := f.validate(mnt)
 	if err != nil {
+		if f.asJSON {
+			json.NewEncoder(c.OutOrStdout()).Encode(readyMsg{Code: exitCode(err), Error: err.Error()})
+		}
 		return err
 	}
 	if !f.foreground {
@@ -141,7 +146,12 @@ func runLogon(c *cobra.Command, f logonFlags, mnt string) error {
 	}
 	notify := func(err error) {
 		if f.readyFd == 0 {
-			if err == nil {
+			switch {
+			case f.asJSON && err == nil:
+				printLogonJSON(c.OutOrStdout(), cfg, os.Getpid())
+			case f.asJSON:
+				json.NewEncoder(c.OutOrStdout()).Encode(readyMsg{Code: exitCode(err), Error: err.Error()})
+			case err == nil:
 				fmt.Fprintf(c.OutOrStdout(), "profile mounted at %s\n", cfg.Mountpoint)
 			}
 			return
@@ -169,6 +179,26 @@ func printPending(w io.Writer, cfg logonConfig) {
 		how = "when first opened (PSAlwaysCache is off)"
 	}
 	fmt.Fprintf(w, "%d files (%.1f MB) not local yet: fetched %s\n", *st.FilesPending, float64(*st.BytesPending)/(1<<20), how)
+}
+
+// logonResult is `roamfs logon --json` when the profile is mounted.
+type logonResult struct {
+	OK           bool   `json:"ok"`
+	Mountpoint   string `json:"mountpoint"`
+	PID          int    `json:"pid"`
+	FilesPending int    `json:"files_pending"` // files of a streamed logon not local yet
+	BytesPending int64  `json:"bytes_pending"`
+}
+
+func printLogonJSON(w io.Writer, cfg logonConfig, pid int) {
+	r := logonResult{OK: true, Mountpoint: cfg.Mountpoint, PID: pid}
+	if st, err := cfg.Layout.ReadStatus(); err == nil && st.FilesPending != nil {
+		r.FilesPending = *st.FilesPending
+		if st.BytesPending != nil {
+			r.BytesPending = *st.BytesPending
+		}
+	}
+	json.NewEncoder(w).Encode(r)
 }
 
 type readyMsg struct {
@@ -255,7 +285,7 @@ func startDaemon(c *cobra.Command, f logonFlags, cfg logonConfig) error {
 		}
 		got <- m
 	}()
-	stop := watchProgress(cfg.Layout, false, os.Stderr)
+	stop := watchProgress(cfg.Layout, f.asJSON, os.Stderr)
 	defer stop()
 	undo := detachOnInterrupt("logon", fmt.Sprintf("`roamfs status --cache %s` shows when the profile is mounted, `roamfs logoff %s` ends it", cfg.Layout.Dir, cfg.Mountpoint))
 	defer undo()
@@ -264,10 +294,17 @@ func startDaemon(c *cobra.Command, f logonFlags, cfg logonConfig) error {
 		stop()
 		if !m.OK {
 			cmd.Wait()
+			if f.asJSON {
+				json.NewEncoder(c.OutOrStdout()).Encode(m)
+			}
 			return codedError{m.Code, errors.New(m.Error)}
 		}
-		fmt.Fprintf(c.OutOrStdout(), "profile mounted at %s (daemon pid %s)\n", cfg.Mountpoint, strconv.Itoa(cmd.Process.Pid))
-		printPending(c.OutOrStdout(), cfg)
+		if f.asJSON {
+			printLogonJSON(c.OutOrStdout(), cfg, cmd.Process.Pid)
+		} else {
+			fmt.Fprintf(c.OutOrStdout(), "profile mounted at %s (daemon pid %s)\n", cfg.Mountpoint, strconv.Itoa(cmd.Process.Pid))
+			printPending(c.OutOrStdout(), cfg)
+		}
 		cmd.Process.Release()
 		return nil
 	case <-time.After(f.timeout):

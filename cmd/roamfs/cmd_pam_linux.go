@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"roamfs/event"
 	"roamfs/internal/journald"
 	"roamfs/login"
 	"roamfs/service"
@@ -40,10 +41,10 @@ func pamHook(c *cobra.Command, configPath string) error {
 	defer log.Sync()
 	switch {
 	case login.SystemdRunning() && !login.UnitInstalled():
-		log.Warn("systemd runs this machine but roamfs@.service is not installed (contrib/roamfs@.service): " +
-			"the daemon runs detached, and logind's KillUserProcesses=yes or a shutdown may stop it before it syncs")
+		log.Warn("systemd runs this machine but roamfs@.service is not installed (contrib/roamfs@.service): "+
+			"the daemon runs detached, and logind's KillUserProcesses=yes or a shutdown may stop it before it syncs", zap.Int("event_id", event.SetupWarning))
 	case login.SystemdRunning() && configPath != login.DefaultConfigFile:
-		log.Warn("roamfs@.service reads " + login.DefaultConfigFile + ", not --config " + configPath)
+		log.Warn("roamfs@.service reads "+login.DefaultConfigFile+", not --config "+configPath, zap.Int("event_id", event.SetupWarning))
 	}
 	exe, err := os.Executable()
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/windows/svc"
 	"golang.org/x/sys/windows/svc/mgr"
 
+	"roamfs/event"
 	"roamfs/policy"
 	"roamfs/service"
 	"roamfs/store"
@@ -149,7 +150,7 @@ func serviceRun() error {
 	defer log.Sync()
 	users, err := service.ProfilesDirectory()
 	if err != nil {
-		log.Warn("cannot read where Windows puts new profiles: first logons mount in the default folder", zap.String("dir", users), zap.Error(err))
+		log.Warn("cannot read where Windows puts new profiles: first logons mount in the default folder", zap.Int("event_id", event.SetupWarning), zap.String("dir", users), zap.Error(err))
 	}
 	loc := service.WindowsLocator{
 		List: service.RegistryProfileList{},
@@ -173,7 +174,7 @@ func serviceRun() error {
 	return service.Run(ctl, log,
 		func(ctx context.Context) {
 			if err := pipe.Serve(ctx); err != nil {
-				log.Error("the logon pipe stopped: profiles are prepared when the session starts", zap.Error(err))
+				log.Error("the logon pipe stopped: profiles are prepared when the session starts", zap.Int("event_id", event.PrepareFailed), zap.Error(err))
 			}
 		},
 		func(ctx context.Context) {
@@ -182,7 +183,7 @@ func serviceRun() error {
 				err = ctl.PrepareKnown(ctx, known)
 			}
 			if err != nil {
-				log.Warn("service start: the hives of known users were not all brought in", zap.Error(err))
+				log.Error("service start: the hives of known users were not all brought in", zap.Int("event_id", event.PrepareFailed), zap.Error(err))
 			}
 		})
 }
@@ -208,7 +209,7 @@ func npLogonWait(log *zap.Logger) func() time.Duration {
 	return func() time.Duration {
 		pol, err := policy.FromRegistry(policy.WindowsRegistry{})
 		if err != nil {
-			log.Warn("the machine policy could not be read: the logon waits the default NPLogonTimeout", zap.Error(err))
+			log.Warn("the machine policy could not be read: the logon waits the default NPLogonTimeout", zap.Int("event_id", event.SetupWarning), zap.Error(err))
 			pol = policy.Default()
 		}
 		return time.Duration(pol.NPLogonTimeout) * time.Second

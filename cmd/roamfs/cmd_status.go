@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"roamfs/cachedir"
@@ -112,6 +113,10 @@ func printStatus(w io.Writer, st cachedir.Status) {
 	}
 	if st.BytesPending != nil {
 		fmt.Fprintf(w, "BytesPending:      %d\n", *st.BytesPending)
+	}
+	if f := st.Fill; f != nil {
+		fmt.Fprintf(w, "Fill:              running: %d/%d files, %s/%s\n", f.FilesDone, f.FilesTotal,
+			humanize.IBytes(uint64(f.BytesDone)), humanize.IBytes(uint64(f.BytesTotal)))
 	}
 	if st.ProfileSizeKB != nil {
 		limit := "no limit"

@@ -9,6 +9,8 @@ import (
 	"runtime/metrics"
 
 	"go.uber.org/zap"
+
+	"roamfs/event"
 )
 
 // debugEnv names the address of the daemon's profiling server, off unless
@@ -27,7 +29,7 @@ func startDebugServer(log *zap.Logger) {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		log.Warn("profiling server not started", zap.String("addr", addr), zap.Error(err))
+		log.Warn("profiling server not started", zap.Int("event_id", event.SetupWarning), zap.String("addr", addr), zap.Error(err))
 		return
 	}
 	mux := http.NewServeMux()

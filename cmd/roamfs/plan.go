@@ -22,10 +22,11 @@ func printDryRun(c *cobra.Command, d session.DryRun, asJSON bool) error {
 	if asJSON {
 		// The last line: the summary, told apart from the steps by its key.
 		json.NewEncoder(w).Encode(struct {
-			Summary map[string]int `json:"summary"`
-			Code    int            `json:"code"`
-			Error   string         `json:"error,omitempty"`
-		}{d.Summary, int(d.Code), d.Error})
+			Summary  map[string]int `json:"summary"`
+			Code     int            `json:"code"`
+			Error    string         `json:"error,omitempty"`
+			ReadOnly string         `json:"read_only,omitempty"`
+		}{d.Summary, int(d.Code), d.Error, d.ReadOnly})
 	} else {
 		fmt.Fprintln(w, summaryLine(d))
 	}
@@ -51,6 +52,9 @@ func summaryLine(d session.DryRun) string {
 		counts = strings.Join(parts, ", ")
 	}
 	outcome := "would succeed"
+	if d.ReadOnly != "" {
+		outcome = "would succeed, discarding every change: " + d.ReadOnly + ", nothing is written to the server"
+	}
 	if d.Code != session.Synced {
 		outcome = fmt.Sprintf("would exit %d: %s", d.Code, d.Error)
 	}

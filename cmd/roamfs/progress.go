@@ -43,23 +43,49 @@ func watchSyncer(sy *syncer.Syncer, asJSON bool, w io.Writer) (stop func()) {
 	return watch(func() (syncer.Progress, bool) { return sy.Progress(), true }, asJSON, w)
 }
 
+// progressEveryEnv, a duration, replaces the first second of silence and
+// the second between two JSON status lines: for tests, which need lines
+// from a short sync.
+const progressEveryEnv = "ROAMFS_PROGRESS_INTERVAL"
+
 func watch(poll func() (syncer.Progress, bool), asJSON bool, w io.Writer) (stop func()) {
 	f, isFile := w.(*os.File)
 	onTerminal := isFile && term.IsTerminal(int(f.Fd()))
 	if !asJSON && !onTerminal {
 		return func() {}
 	}
+	delay, every := progressDelay, time.Second
+	if d, err := time.ParseDuration(os.Getenv(progressEveryEnv)); err == nil && d > 0 {
+		delay, every = d, d
+	}
+	// What the daemon reports now is an earlier sync's (its last phase
+	// stays reported, done): only phases started from now on are shown.
+	var base int64
+	if p, ok := poll(); ok {
+		base = p.Run
+	}
+	poll0 := poll
+	poll = func() (syncer.Progress, bool) {
+		p, ok := poll0()
+		return p, ok && p.Run > base && p.Phase != ""
+	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		var bar *progressbar.ProgressBar
+		var barPhase string
+		start, lastLine := time.Now(), time.Time{}
 		defer func() {
 			if bar != nil {
 				bar.Finish()
 			}
+			// The last line says where the sync ended, once lines were
+			// printed (a short sync prints none at all).
+			if p, ok := poll(); asJSON && !lastLine.IsZero() && ok && p.Phase != "" {
+				writeStatusLine(w, p, time.Since(start))
+			}
 		}()
-		start, lastLine := time.Now(), time.Time{}
-		tick := time.NewTicker(250 * time.Millisecond)
+		tick := time.NewTicker(min(250*time.Millisecond, every))
 		defer tick.Stop()
 		for {
 			select {
@@ -67,25 +93,32 @@ func watch(poll func() (syncer.Progress, bool), asJSON bool, w io.Writer) (stop 
 				return
 			case <-tick.C:
 			}
-			if time.Since(start) < progressDelay {
+			if time.Since(start) < delay {
 				continue
 			}
 			p, ok := poll()
-			if !ok || p.Phase == "" || p.FilesTotal == 0 {
+			if !ok || p.Phase == "" {
 				continue
 			}
 			if asJSON {
-				if time.Since(lastLine) >= time.Second {
+				if time.Since(lastLine) >= every {
 					writeStatusLine(w, p, time.Since(start))
 					lastLine = time.Now()
 				}
 				continue
 			}
-			if bar == nil {
-				bar = newBar(w, p)
+			if bar == nil || barPhase != p.Phase {
+				if bar != nil {
+					bar.Finish()
+				}
+				bar, barPhase = newBar(w, p), p.Phase
+			}
+			bar.Describe(progressText(p))
+			if p.Phase == syncer.PhaseListing {
+				bar.Set64(p.FilesDone) // a spinner: no total yet
+				continue
 			}
 			bar.ChangeMax64(max(p.BytesTotal, 1))
-			bar.Describe(progressText(p))
 			bar.Set64(p.BytesDone)
 		}
 	})
@@ -94,6 +127,14 @@ func watch(poll func() (syncer.Progress, bool), asJSON bool, w io.Writer) (stop 
 }
 
 func newBar(w io.Writer, p syncer.Progress) *progressbar.ProgressBar {
+	if p.Phase == syncer.PhaseListing {
+		return progressbar.NewOptions64(-1,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionSetDescription(progressText(p)))
+	}
 	return progressbar.NewOptions64(max(p.BytesTotal, 1),
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionShowBytes(true),
@@ -104,18 +145,26 @@ func newBar(w io.Writer, p syncer.Progress) *progressbar.ProgressBar {
 }
 
 func progressText(p syncer.Progress) string {
+	if p.Phase == syncer.PhaseListing {
+		return p.Phase + " " + strconv.FormatInt(p.FilesDone, 10) + " entries"
+	}
 	return p.Phase + " " + strconv.FormatInt(p.FilesDone, 10) + "/" + strconv.FormatInt(p.FilesTotal, 10) + " files"
 }
 
 // writeStatusLine is one JSON status line, as restic's --json prints them.
 func writeStatusLine(w io.Writer, p syncer.Progress, elapsed time.Duration) {
-	pct := 0.0
+	// A phase's percentage only grows; the listing's total is not known
+	// yet (0), and a phase with nothing to do is done (1).
+	pct := 1.0
 	switch {
+	case p.Phase == syncer.PhaseListing:
+		pct = 0
 	case p.BytesTotal > 0:
 		pct = float64(p.BytesDone) / float64(p.BytesTotal)
 	case p.FilesTotal > 0:
 		pct = float64(p.FilesDone) / float64(p.FilesTotal)
 	}
+	pct = min(max(pct, 0), 1)
 	json.NewEncoder(w).Encode(map[string]any{
 		"message_type": "status", "phase": p.Phase, "percent_done": pct,
 		"files_done": p.FilesDone, "total_files": p.FilesTotal,
