@@ -4,7 +4,8 @@ permissions, size, SHA-256 and mtime (files), or link target (symlinks), in
 path order. Left out, as roamfs leaves them out of the sync: the nonroaming
 folders (AppData/Local, AppData/LocalLow, $Recycle.Bin, a top-level Temp,
 Temporary Internet Files anywhere; the default policy) and roamfs' own files
-(.roamfs-profile.json, .roamfs-tmp-*, hive upload temporaries)."""
+(.roamfs-profile.json, the profile index .roamfs-index, .roamfs-tmp-*, hive upload
+temporaries)."""
 import hashlib, os, re, stat, sys
 
 root = sys.argv[1]
@@ -15,7 +16,7 @@ HIVE_TMP = re.compile(r"(?i)^.+\.\{[0-9a-f-]{36}\}\.tmp$")
 def skipped(rel):
     parts = rel.split("/")
     low = [p.lower() for p in parts]
-    if rel == ".roamfs-profile.json" or parts[-1].startswith(".roamfs-tmp-") or HIVE_TMP.match(parts[-1]):
+    if rel in (".roamfs-profile.json", ".roamfs-index") or parts[-1].startswith(".roamfs-tmp-") or HIVE_TMP.match(parts[-1]):
         return True
     if low[0] == "temp" or "temporary internet files" in low:
         return True
