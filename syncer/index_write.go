@@ -125,7 +125,15 @@ func (r *recorder) OpenFolder(ctx context.Context, rel string) (store.Folder, er
 	return store.OpenFolder(ctx, r.Store, rel)
 }
 
-var _ store.FolderOpener = (*recorder)(nil)
+// ListNames passes the wrapped store's names-only listing through.
+func (r *recorder) ListNames(ctx context.Context, rel string) ([]string, error) {
+	return store.ListNames(ctx, r.Store, rel)
+}
+
+var (
+	_ store.FolderOpener = (*recorder)(nil)
+	_ store.NameLister   = (*recorder)(nil)
+)
 
 func (r *recorder) note(rel string) {
 	if isOwnServerFile(rel) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 
 	"go.uber.org/zap"
@@ -46,14 +45,7 @@ func (s *Syncer) serverPath(ctx context.Context, p string) (string, bool, error)
 		return p, false, nil
 	}
 	return s.names.Resolve(p, func(dir string) ([]string, error) {
-		var names []string
-		err := s.cfg.Store.Walk(ctx, dir, func(i store.Info) error {
-			names = append(names, path.Base(i.Path))
-			if i.Kind == store.KindDir {
-				return fs.SkipDir
-			}
-			return nil
-		})
+		names, err := store.ListNames(ctx, s.cfg.Store, dir)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("list %s on server: %w", dir, err)
 		}

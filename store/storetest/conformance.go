@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -37,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"InvalidPaths", testInvalidPaths},
 		{"ConcurrentPuts", testConcurrentPuts},
 		{"Folder", testFolder},
+		{"ListNames", testListNames},
 		{"Case", testCase},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open(t)) })
@@ -441,6 +444,44 @@ func testFolder(t *testing.T, s store.Store) {
 
 // testCase: a store whose server folds case says so, and finds a name by
 // another spelling; one that does not keeps both names apart.
+// testListNames: the names-only listing (store.ListNames, whichever way the
+// store gives it) has exactly the names a Walk finds directly in the folder,
+// and a Walk's errors.
+func testListNames(t *testing.T, s store.Store) {
+	cmkdir(t, s, "d", "d/sub", "d/sub/deep")
+	cput(t, s, "d/a", "A", 0o644, cmtime1)
+	cput(t, s, "d/B", "B", 0o644, cmtime1)
+	cput(t, s, "d/sub/x", "X", 0o644, cmtime1)
+	cput(t, s, "top", "T", 0o644, cmtime1)
+	s.Symlink(cctx, "a", "d/l")
+	for _, dir := range []string{"", "d", "d/sub", "d/sub/deep"} {
+		var walked []string
+		err := s.Walk(cctx, dir, func(i store.Info) error {
+			walked = append(walked, path.Base(i.Path))
+			if i.Kind == store.KindDir {
+				return fs.SkipDir
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("Walk(%q): %v", dir, err)
+		}
+		got, err := store.ListNames(cctx, s, dir)
+		if err != nil {
+			t.Fatalf("ListNames(%q): %v", dir, err)
+		}
+		slices.Sort(got)
+		slices.Sort(walked)
+		if !slices.Equal(got, walked) {
+			t.Errorf("ListNames(%q) = %q, a Walk finds %q", dir, got, walked)
+		}
+	}
+	_, err := store.ListNames(cctx, s, "missing")
+	wantErr(t, "ListNames(missing)", err, fs.ErrNotExist)
+	_, err = store.ListNames(cctx, s, "top")
+	wantErr(t, "ListNames(a file)", err, fs.ErrNotExist)
+}
+
 func testCase(t *testing.T, s store.Store) {
 	cput(t, s, "Desktop.ini", "x", 0o644, cmtime1)
 	_, err := s.Stat(cctx, "DESKTOP.INI")

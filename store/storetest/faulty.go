@@ -134,6 +134,14 @@ func (f *Faulty) Walk(ctx context.Context, rel string, fn func(store.Info) error
 	return f.Store.Walk(ctx, rel, fn)
 }
 
+// ListNames implements store.NameLister: admitted as the Walk it replaces.
+func (f *Faulty) ListNames(ctx context.Context, rel string) ([]string, error) {
+	if err := f.admit(store.OpWalk, rel, false); err != nil {
+		return nil, err
+	}
+	return store.ListNames(ctx, f.Store, rel)
+}
+
 func (f *Faulty) Open(ctx context.Context, rel string) (io.ReadCloser, store.Info, error) {
 	if err := f.admit(store.OpOpen, rel, false); err != nil {
 		return nil, store.Info{}, err
