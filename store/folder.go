@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"strings"
 )
@@ -156,13 +155,5 @@ func ListDir(ctx context.Context, s Store, rel string, describe bool) ([]Info, e
 		}
 		x = u.Unwrap()
 	}
-	var out []Info
-	err := s.Walk(ctx, rel, func(i Info) error {
-		out = append(out, i)
-		if i.Kind == KindDir {
-			return fs.SkipDir
-		}
-		return nil
-	})
-	return out, err
+	return listByWalk(ctx, s, rel)
 }

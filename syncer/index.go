@@ -178,24 +178,38 @@ func decodeIndex(data []byte, ref IndexRef) (*serverIndex, error) {
 // kind; in an index (tombstones false) each lies under a listed folder, in a
 // delta a KindNone entry is a tombstone.
 func decodeEntries(data []byte, ref IndexRef, magic string, nHeader int, tombstones bool) ([]string, []store.Info, error) {
+	list := make([]store.Info, 0, min(max(ref.Entries, 0), 1<<16))
+	header, err := scanEntries(data, ref, magic, nHeader, tombstones, func(i store.Info) { list = append(list, i) })
+	if err != nil {
+		return nil, nil, err
+	}
+	return header, list, nil
+}
+
+// scanEntries is decodeEntries calling fn for each entry as it is decoded,
+// holding none of them: a logon streams a 100,000-entry base into its view
+// rather than keeping a decoded copy beside it. fn sees the entries of a
+// file that may still turn out damaged further on: a caller that must not
+// act on those scans once to check, then again to act (chainReader).
+func scanEntries(data []byte, ref IndexRef, magic string, nHeader int, tombstones bool, fn func(store.Info)) ([]string, error) {
 	if int64(len(data)) != ref.Bytes {
-		return nil, nil, distrust("%d bytes, the metadata says %d", len(data), ref.Bytes)
+		return nil, distrust("%d bytes, the metadata says %d", len(data), ref.Bytes)
 	}
 	sum := sha256.Sum256(data)
 	if hex.EncodeToString(sum[:]) != ref.SHA256 {
-		return nil, nil, distrust("checksum differs from the metadata's (written by another logoff since, or damaged)")
+		return nil, distrust("checksum differs from the metadata's (written by another logoff since, or damaged)")
 	}
 	if ref.Entries < 0 || ref.Entries > maxIndexEntries {
-		return nil, nil, distrust("%d entries is beyond the limit of %d", ref.Entries, maxIndexEntries)
+		return nil, distrust("%d entries is beyond the limit of %d", ref.Entries, maxIndexEntries)
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, nil, distrust("not a gzip stream: %v", err)
+		return nil, distrust("not a gzip stream: %v", err)
 	}
 	r := &indexReader{r: bufio.NewReaderSize(io.LimitReader(zr, maxIndexRaw), 64<<10)}
 	got := make([]byte, len(magic))
 	if _, err := io.ReadFull(r.r, got); err != nil || string(got) != magic {
-		return nil, nil, distrust("unknown format")
+		return nil, distrust("unknown format")
 	}
 	header := make([]string, nHeader)
 	for k := range header {
@@ -203,12 +217,11 @@ func decodeEntries(data []byte, ref IndexRef, magic string, nHeader int, tombsto
 	}
 	n := r.uv()
 	if r.err != nil {
-		return nil, nil, distrust("damaged header: %v", r.err)
+		return nil, distrust("damaged header: %v", r.err)
 	}
 	if gen := header[nHeader-1]; gen != ref.Generation || n != uint64(ref.Entries) {
-		return nil, nil, distrust("generation %q with %d entries, the metadata says %q with %d", gen, n, ref.Generation, ref.Entries)
+		return nil, distrust("generation %q with %d entries, the metadata says %q with %d", gen, n, ref.Generation, ref.Entries)
 	}
-	list := make([]store.Info, 0, min(n, 1<<16))
 	dirs := map[string]bool{"": true}
 	minKind := store.KindFile
 	if tombstones {
@@ -218,30 +231,30 @@ func decodeEntries(data []byte, ref IndexRef, magic string, nHeader int, tombsto
 	for k := uint64(0); k < n; k++ {
 		i := r.info()
 		if r.err != nil {
-			return nil, nil, distrust("entry %d of %d: %v", k+1, n, r.err)
+			return nil, distrust("entry %d of %d: %v", k+1, n, r.err)
 		}
 		if why := badIndexPath(i.Path); why != "" {
-			return nil, nil, distrust("entry %q: %s", i.Path, why)
+			return nil, distrust("entry %q: %s", i.Path, why)
 		}
 		if k > 0 && i.Path <= prev {
-			return nil, nil, distrust("entry %q listed twice or out of order", i.Path)
+			return nil, distrust("entry %q listed twice or out of order", i.Path)
 		}
 		if !tombstones && !dirs[parentOf(i.Path)] {
-			return nil, nil, distrust("entry %q lies under no listed folder", i.Path)
+			return nil, distrust("entry %q lies under no listed folder", i.Path)
 		}
 		if i.Kind < minKind || i.Kind > store.KindOther {
-			return nil, nil, distrust("entry %q has unknown kind %d", i.Path, i.Kind)
+			return nil, distrust("entry %q has unknown kind %d", i.Path, i.Kind)
 		}
 		if i.Kind == store.KindDir {
 			dirs[i.Path] = true
 		}
 		prev = i.Path
-		list = append(list, i)
+		fn(i)
 	}
 	if _, err := r.r.ReadByte(); err != io.EOF {
-		return nil, nil, distrust("data after the last entry")
+		return nil, distrust("data after the last entry")
 	}
-	return header, list, nil
+	return header, nil
 }
 
 // badIndexPath says why p cannot name an entry of the profile, or "": the

@@ -157,8 +157,19 @@ type chainData struct {
 }
 
 // readChain reads and checks every file of c and returns the listing they
-// make together. Any doubt is an error wrapping errDistrust.
+// make together. Any doubt is an error wrapping errDistrust. It holds the
+// whole listing decoded: only a compaction wants that (openChain streams it).
 func (s *Syncer) readChain(ctx context.Context, c *IndexChain) (*serverIndex, *chainData, error) {
+	cr, cd, err := s.openChain(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	ix, err := cr.decode()
+	return ix, cd, err
+}
+
+// openChain reads every file of c and checks it (openChainData).
+func (s *Syncer) openChain(ctx context.Context, c *IndexChain) (*chainReader, *chainData, error) {
 	cd := &chainData{}
 	var err error
 	if cd.base, err = s.readIndexFile(ctx, IndexName, c.Base); err != nil {
@@ -171,23 +182,110 @@ func (s *Syncer) readChain(ctx context.Context, c *IndexChain) (*serverIndex, *c
 		}
 		cd.deltas = append(cd.deltas, data)
 	}
-	ix, err := decodeChain(c, cd)
-	return ix, cd, err
+	cr, err := openChainData(c, cd)
+	return cr, cd, err
 }
 
 // decodeChain decodes the files of c read into cd and merges them.
 func decodeChain(c *IndexChain, cd *chainData) (*serverIndex, error) {
-	ix, err := decodeIndex(cd.base, c.Base)
+	cr, err := openChainData(c, cd)
 	if err != nil {
 		return nil, err
 	}
+	return cr.decode()
+}
+
+// chainReader is a chain whose files were read and checked, listed without
+// holding the listing: the base is decoded from its compressed bytes again
+// at each pass (a 100,000-entry base decoded takes about 30 MB, a logon's
+// view of the profile as much again), the deltas, bounded, are held decoded.
+type chainReader struct {
+	gen  string
+	base []byte
+	ref  IndexRef
+	m    *chainMerge  // nil: the base alone
+	top  []store.Info // the listing's top level, in path order
+}
+
+// openChainData checks every file of c (the base in one pass that keeps
+// only its top level and what the deltas need of it) and prepares the merge.
+// Any doubt is an error wrapping errDistrust.
+func openChainData(c *IndexChain, cd *chainData) (*chainReader, error) {
+	if len(cd.deltas) != len(c.Deltas) {
+		return nil, distrust("the chain names %d deltas, %d were read", len(c.Deltas), len(cd.deltas))
+	}
 	deltas := make([][]store.Info, len(cd.deltas))
+	inDelta := map[string]bool{}
 	for k, data := range cd.deltas {
+		var err error
 		if deltas[k], err = decodeDelta(data, c, k); err != nil {
 			return nil, err
 		}
+		for _, i := range deltas[k] {
+			inDelta[i.Path] = true
+		}
 	}
-	return &serverIndex{gen: c.tail().Generation, list: applyDeltas(ix.list, deltas)}, nil
+	var top []store.Info
+	kinds := map[string]store.Kind{} // of the base's entries a delta names
+	_, err := scanEntries(cd.base, c.Base, indexMagic, 1, false, func(i store.Info) {
+		if parentOf(i.Path) == "" {
+			top = append(top, i)
+		}
+		if inDelta[i.Path] {
+			kinds[i.Path] = i.Kind
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	cr := &chainReader{gen: c.tail().Generation, base: cd.base, ref: c.Base, top: top}
+	if len(deltas) > 0 {
+		cr.m = newChainMerge(top, func(p string) bool {
+			if k, ok := kinds[p]; ok {
+				return k == store.KindDir
+			}
+			// A top-level entry no delta names.
+			at, ok := slices.BinarySearchFunc(top, p, func(i store.Info, p string) int { return strings.Compare(i.Path, p) })
+			return ok && top[at].Kind == store.KindDir
+		}, deltas)
+		cr.top = cr.m.top
+	}
+	return cr, nil
+}
+
+// each calls fn for every entry of the listing in path order, until fn
+// returns false. The bytes were checked by openChainData: an error here
+// means they changed in memory.
+func (cr *chainReader) each(fn func(store.Info) bool) error {
+	stopped := false
+	scan := func(yield func(store.Info) bool) error {
+		_, err := scanEntries(cr.base, cr.ref, indexMagic, 1, false, func(i store.Info) {
+			if !stopped && !yield(i) {
+				stopped = true
+			}
+		})
+		return err
+	}
+	if cr.m == nil {
+		return scan(fn)
+	}
+	return cr.m.run(scan, fn)
+}
+
+// decode holds the whole listing decoded.
+func (cr *chainReader) decode() (*serverIndex, error) {
+	ix := &serverIndex{gen: cr.gen, list: make([]store.Info, 0, cr.ref.Entries)}
+	err := cr.each(func(i store.Info) bool { ix.list = append(ix.list, i); return true })
+	if err != nil {
+		return nil, err
+	}
+	return ix, nil
+}
+
+// hasTop reports whether the listing's top level has p.
+func (cr *chainReader) hasTop(p string) bool {
+	_, ok := slices.BinarySearchFunc(cr.top, p, func(i store.Info, p string) int { return strings.Compare(i.Path, p) })
+	return ok
 }
 
 // readDeltas reads and checks c's deltas from the k-th on.
@@ -253,80 +351,135 @@ func applyDeltas(base []store.Info, deltas [][]store.Info) []store.Info {
 	if len(deltas) == 0 {
 		return base
 	}
-	type rec struct {
-		i store.Info
-		k int
-	}
-	over := map[string]rec{}
-	cleared := clearedAt{}
-	top := map[string]bool{}
+	var top []store.Info
 	for _, i := range base {
 		if parentOf(i.Path) == "" {
-			top[i.Path] = true
+			top = append(top, i)
 		}
 	}
-	// wasDir: only a folder's subtree needs clearing (most records are
-	// files, and checking each base entry against them costs).
-	wasDir := func(p string) bool {
-		if r, ok := over[p]; ok {
-			return r.i.Kind == store.KindDir
-		}
+	m := newChainMerge(top, func(p string) bool {
 		at, ok := slices.BinarySearchFunc(base, p, func(i store.Info, p string) int { return strings.Compare(i.Path, p) })
 		return ok && base[at].Kind == store.KindDir
+	}, deltas)
+	out := make([]store.Info, 0, len(base)+len(m.paths))
+	m.run(func(yield func(store.Info) bool) error {
+		for _, i := range base {
+			if !yield(i) {
+				break
+			}
+		}
+		return nil
+	}, func(i store.Info) bool { out = append(out, i); return true })
+	return out
+}
+
+// chainMerge is what the deltas of a chain change in its base: every path
+// they name with the last record of it, and the folders whose subtrees they
+// cleared.
+type chainMerge struct {
+	over    map[string]deltaRec
+	cleared clearedAt
+	paths   []string     // of over, sorted
+	top     []store.Info // the merged listing's top level, sorted
+}
+
+type deltaRec struct {
+	i store.Info
+	k int // the delta that wrote it
+}
+
+// newChainMerge prepares the merge of deltas (in order) on a base whose top
+// level is baseTop; wasDir says whether the base holds a path as a folder
+// (asked only for the paths the deltas name and the base's top level).
+func newChainMerge(baseTop []store.Info, wasDir func(string) bool, deltas [][]store.Info) *chainMerge {
+	m := &chainMerge{over: map[string]deltaRec{}, cleared: clearedAt{}}
+	top := map[string]bool{}
+	for _, i := range baseTop {
+		top[i.Path] = true
+	}
+	// isDir: only a folder's subtree needs clearing (most records are
+	// files, and checking each base entry against them costs).
+	isDir := func(p string) bool {
+		if r, ok := m.over[p]; ok {
+			return r.i.Kind == store.KindDir
+		}
+		return wasDir(p)
 	}
 	for k, d := range deltas {
 		listed := map[string]bool{}
 		for _, i := range d {
-			if i.Kind != store.KindDir && wasDir(i.Path) {
-				cleared[i.Path] = k
+			if i.Kind != store.KindDir && isDir(i.Path) {
+				m.cleared[i.Path] = k
 			}
-			over[i.Path] = rec{i, k}
+			m.over[i.Path] = deltaRec{i, k}
 			if parentOf(i.Path) == "" && i.Kind != store.KindNone {
 				listed[i.Path] = true
 			}
 		}
 		for p := range top {
 			if !listed[p] {
-				if wasDir(p) {
-					cleared[p] = k
+				if isDir(p) {
+					m.cleared[p] = k
 				}
-				over[p] = rec{store.Info{Path: p}, k}
+				m.over[p] = deltaRec{store.Info{Path: p}, k}
 			}
 		}
 		top = listed
 	}
-	paths := make([]string, 0, len(over))
-	for p := range over {
-		paths = append(paths, p)
+	m.paths = make([]string, 0, len(m.over))
+	for p := range m.over {
+		m.paths = append(m.paths, p)
 	}
-	slices.Sort(paths)
-	out := make([]store.Info, 0, len(base)+len(paths))
+	slices.Sort(m.paths)
+	// The top level is the last delta's, which lists it whole.
+	for _, p := range m.paths {
+		if top[p] {
+			m.top = append(m.top, m.over[p].i)
+		}
+	}
+	return m
+}
+
+// run merges the base, as scan yields it in path order, with the deltas and
+// calls fn for each entry of the result in path order until fn returns false.
+func (m *chainMerge) run(scan func(yield func(store.Info) bool) error, fn func(store.Info) bool) error {
 	dirs := map[string]bool{"": true}
+	stopped := false
 	keep := func(i store.Info, k int) {
-		if i.Kind == store.KindNone || !dirs[parentOf(i.Path)] || cleared.under(i.Path, k) {
+		if stopped || i.Kind == store.KindNone || !dirs[parentOf(i.Path)] || m.cleared.under(i.Path, k) {
 			return
 		}
-		out = append(out, i)
 		if i.Kind == store.KindDir {
 			dirs[i.Path] = true
 		}
+		if !fn(i) {
+			stopped = true
+		}
 	}
-	b, o := 0, 0
-	for b < len(base) || o < len(paths) {
-		switch {
-		case o == len(paths) || (b < len(base) && base[b].Path < paths[o]):
-			keep(base[b], -1)
-			b++
-		default:
-			if b < len(base) && base[b].Path == paths[o] {
-				b++
-			}
-			r := over[paths[o]]
+	o := 0
+	err := scan(func(b store.Info) bool {
+		for o < len(m.paths) && m.paths[o] < b.Path {
+			r := m.over[m.paths[o]]
 			keep(r.i, r.k)
 			o++
 		}
+		if o < len(m.paths) && m.paths[o] == b.Path {
+			r := m.over[m.paths[o]]
+			keep(r.i, r.k)
+			o++
+		} else {
+			keep(b, -1)
+		}
+		return !stopped
+	})
+	if err != nil {
+		return err
 	}
-	return out
+	for ; o < len(m.paths) && !stopped; o++ {
+		r := m.over[m.paths[o]]
+		keep(r.i, r.k)
+	}
+	return nil
 }
 
 // topOf is the top level of a delta (tombstones left out), as an index whose

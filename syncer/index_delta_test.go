@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -206,6 +207,75 @@ func TestApplyDeltas(t *testing.T) {
 	}
 	if want := "A A/S A/old B late"; strings.Join(got, " ") != want {
 		t.Errorf("three deltas: %q, want %q", strings.Join(got, " "), want)
+	}
+}
+
+// TestChainReaderStreams: the chain read as a stream (the base decoded at
+// each pass, never held) lists exactly what applyDeltas gives on the decoded
+// base, with the same top level, for each prefix of the deltas; a damaged
+// delta or a base of other bytes is distrusted before anything is listed.
+func TestChainReaderStreams(t *testing.T) {
+	dir := func(p string) store.Info { return store.Info{Path: p, Kind: store.KindDir} }
+	gone := func(p string) store.Info { return store.Info{Path: p} }
+	base := []store.Info{dir("A"), dir("A/S"), ixFile("A/S/x"), ixFile("A/old"), dir("B"), ixFile("B/y"), ixFile("top")}
+	deltas := [][]store.Info{
+		{dir("A"), gone("A/S"), dir("B"), ixFile("B/z"), ixFile("top")},
+		{dir("A"), dir("A/S"), ixFile("A/S/new"), ixFile("B"), ixFile("C/orphan"), ixFile("top")},
+		{dir("A"), ixFile("A/S"), ixFile("B"), ixFile("late")},
+	}
+	data, ref := encodeList("g0", base, false)
+	c := &IndexChain{Base: ref}
+	cd := &chainData{base: data}
+	paths := func(list []store.Info) string {
+		var ps []string
+		for _, i := range list {
+			ps = append(ps, i.Path)
+		}
+		return strings.Join(ps, " ")
+	}
+	for n := 0; n <= len(deltas); n++ {
+		if n > 0 {
+			d, dref := encodeDelta(c, fmt.Sprintf("g%d", n), deltas[n-1])
+			c = c.with(dref)
+			cd.deltas = append(cd.deltas, d)
+		}
+		cr, err := openChainData(c, cd)
+		if err != nil {
+			t.Fatalf("%d deltas: %v", n, err)
+		}
+		want := applyDeltas(base, deltas[:n])
+		var got []store.Info
+		if err := cr.each(func(i store.Info) bool { got = append(got, i); return true }); err != nil {
+			t.Fatal(err)
+		}
+		if paths(got) != paths(want) {
+			t.Errorf("%d deltas: streamed %q, applyDeltas %q", n, paths(got), paths(want))
+		}
+		var wantTop []store.Info
+		for _, i := range want {
+			if parentOf(i.Path) == "" {
+				wantTop = append(wantTop, i)
+			}
+		}
+		if paths(cr.top) != paths(wantTop) {
+			t.Errorf("%d deltas: top %q, want %q", n, paths(cr.top), paths(wantTop))
+		}
+		got = nil
+		cr.each(func(i store.Info) bool { got = append(got, i); return len(got) < 2 })
+		if len(got) != min(2, len(want)) {
+			t.Errorf("%d deltas: each went on after fn returned false: %q", n, paths(got))
+		}
+	}
+	bad := *cd
+	bad.deltas = append([][]byte{}, cd.deltas...)
+	bad.deltas[1] = append([]byte{}, bad.deltas[1]...)
+	bad.deltas[1][len(bad.deltas[1])/2] ^= 1
+	if _, err := openChainData(c, &bad); !errors.Is(err, errDistrust) {
+		t.Errorf("a damaged delta: %v, want distrust", err)
+	}
+	other, _ := encodeList("g0", base[:3], false)
+	if _, err := openChainData(c, &chainData{base: other, deltas: cd.deltas}); !errors.Is(err, errDistrust) {
+		t.Errorf("another base: %v, want distrust", err)
 	}
 }
 

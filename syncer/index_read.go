@@ -62,10 +62,13 @@ func (s *Syncer) listServer(ctx context.Context, useIndex bool, fn func(p string
 		s.logIndexNotUsed(err)
 		return false, s.walkServer(ctx, fn)
 	}
-	s.feedIndex(ix.list, top, true, fn)
+	n, err := s.feedIndex(ix, top, true, fn)
+	if err != nil {
+		return false, err
+	}
 	s.ix.setLogon(snap)
 	s.log.Info("logon read the server copy's namespace from its profile index",
-		zap.Int("event_id", event.IndexUsed), zap.Int("entries", len(ix.list)), zap.String("generation", ix.gen))
+		zap.Int("event_id", event.IndexUsed), zap.Int("entries", n), zap.String("generation", ix.gen))
 	return true, nil
 }
 
@@ -85,7 +88,7 @@ var errNoIndex = errors.New("no profile index")
 // request each) and lists the server's top level; any doubt is an error. A
 // chain whose files are sane is recorded as such (for the next delta) even
 // when the top level has changed since.
-func (s *Syncer) trustedIndex(ctx context.Context) (*serverIndex, *indexSnapshot, map[string]store.Info, error) {
+func (s *Syncer) trustedIndex(ctx context.Context) (*chainReader, *indexSnapshot, map[string]store.Info, error) {
 	m, err := s.ReadServerMeta(ctx)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil, fmt.Errorf("%w: no server metadata", errNoIndex)
@@ -97,7 +100,7 @@ func (s *Syncer) trustedIndex(ctx context.Context) (*serverIndex, *indexSnapshot
 	if c == nil {
 		return nil, nil, nil, fmt.Errorf("%w: the last logoff (%s) wrote none", errNoIndex, m.Host)
 	}
-	ix, data, err := s.readChain(ctx, c)
+	ix, data, err := s.openChain(ctx, c)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -106,7 +109,7 @@ func (s *Syncer) trustedIndex(ctx context.Context) (*serverIndex, *indexSnapshot
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if why := s.topDiffers(ix, top); why != "" {
+	if why := s.topDiffers(ix.top, top); why != "" {
 		return nil, nil, nil, distrust("the server copy changed since the index was written: %s", why)
 	}
 	return ix, &indexSnapshot{chain: c, data: data}, top, nil
@@ -128,11 +131,12 @@ func (s *Syncer) listTop(ctx context.Context) (map[string]store.Info, error) {
 	return top, nil
 }
 
-// topDiffers compares the live top level with the index's, hives aside (they
-// change without a logoff and are taken live anyway).
-func (s *Syncer) topDiffers(ix *serverIndex, top map[string]store.Info) string {
+// topDiffers compares the live top level with the index's (ixTop: the
+// index's top-level entries; others are skipped), hives aside (they change
+// without a logoff and are taken live anyway).
+func (s *Syncer) topDiffers(ixTop []store.Info, top map[string]store.Info) string {
 	seen := 0
-	for _, i := range ix.list {
+	for _, i := range ixTop {
 		if parentOf(i.Path) != "" || s.cfg.Policy.IsHive(i.Path) {
 			continue
 		}
@@ -167,47 +171,41 @@ func (s *Syncer) topDiffers(ix *serverIndex, top map[string]store.Info) string {
 // nonroaming and refused folders with everything below them left out, the
 // top level (hives included) as listed live when top is given. Entries are in
 // path order, so a folder comes before everything below it. logRefused logs
-// the refused entries as the walk does.
-func (s *Syncer) feedIndex(list []store.Info, top map[string]store.Info, logRefused bool, fn func(string, Version)) {
+// the refused entries as the walk does. The entries are decoded as they are
+// fed, never held together; n is how many the index listed.
+func (s *Syncer) feedIndex(ix *chainReader, top map[string]store.Info, logRefused bool, fn func(string, Version)) (n int, err error) {
 	skipped := map[string]bool{}
-	for _, i := range list {
+	err = ix.each(func(i store.Info) bool {
+		n++
 		if top != nil && parentOf(i.Path) == "" {
 			if _, ok := top[i.Path]; !ok {
-				continue // a hive gone from the server
+				return true // a hive gone from the server
 			}
 			i = top[i.Path]
 		} else if skipped[parentOf(i.Path)] {
 			if i.Kind == store.KindDir {
 				skipped[i.Path] = true
 			}
-			continue
+			return true
 		}
 		if s.acceptServerEntry(i, logRefused) {
 			fn(i.Path, fromStoreInfo(i))
 		} else if i.Kind == store.KindDir {
 			skipped[i.Path] = true
 		}
+		return true
+	})
+	if err != nil {
+		return n, fmt.Errorf("read profile index: %w", err)
 	}
 	// A hive the index does not know yet (uploaded by a background upload
 	// since): the live listing has it.
 	for p, i := range top {
-		if s.cfg.Policy.IsHive(p) && !indexHas(list, p) && s.acceptServerEntry(i, logRefused) {
+		if s.cfg.Policy.IsHive(p) && !ix.hasTop(p) && s.acceptServerEntry(i, logRefused) {
 			fn(p, fromStoreInfo(i))
 		}
 	}
-}
-
-func indexHas(list []store.Info, p string) bool {
-	lo, hi := 0, len(list)
-	for lo < hi {
-		m := (lo + hi) / 2
-		if list[m].Path < p {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo < len(list) && list[lo].Path == p
+	return n, nil
 }
 
 // acceptServerEntry is walkServer's filter for one entry: it roams and is

@@ -32,7 +32,7 @@ func (s *Syncer) VerifyAgainstServer(ctx context.Context) ([]ServerChange, error
 	if snap == nil {
 		return nil, nil
 	}
-	ix, err := decodeChain(snap.chain, snap.data)
+	ix, err := openChainData(snap.chain, snap.data)
 	if err != nil {
 		return nil, err // it was trusted at logon: the bytes are the same
 	}
@@ -41,19 +41,23 @@ func (s *Syncer) VerifyAgainstServer(ctx context.Context) ([]ServerChange, error
 		return nil, err
 	}
 	var out []ServerChange
-	seen := map[string]bool{}
-	// The walk has logged the refused entries already.
-	s.feedIndex(ix.list, nil, false, func(p string, v Version) {
-		seen[p] = true
+	// The walk has logged the refused entries already. What the index
+	// lists leaves live: what stays there is new on the server.
+	_, err = s.feedIndex(ix, nil, false, func(p string, v Version) {
+		lv, ok := live[p]
+		delete(live, p)
 		if s.cfg.Policy.IsHive(p) {
 			return // taken live at logon; the hive stream's business since
 		}
-		if lv, ok := live[p]; !ok || !lv.Same(v) {
+		if !ok || !lv.Same(v) {
 			out = append(out, ServerChange{Path: p, Index: v, Server: lv})
 		}
 	})
+	if err != nil {
+		return nil, err
+	}
 	for p, v := range live {
-		if !seen[p] && !s.cfg.Policy.IsHive(p) {
+		if !s.cfg.Policy.IsHive(p) {
 			out = append(out, ServerChange{Path: p, Server: v})
 		}
 	}

@@ -188,12 +188,12 @@ func (s *Syncer) pullListing(ctx context.Context, cands map[string]serverEntry) 
 	ix, snap, top, err := s.trustedIndex(ctx)
 	switch {
 	case err == nil:
-		s.feedIndex(ix.list, top, false, add)
+		if _, err := s.feedIndex(ix, top, false, add); err != nil {
+			return nil, nil, err
+		}
 		chain = snap.chain
-		for _, i := range ix.list {
-			if parentOf(i.Path) == "" {
-				chainTop = append(chainTop, i.Path)
-			}
+		for _, i := range ix.top {
+			chainTop = append(chainTop, i.Path)
 		}
 	case ctx.Err() != nil:
 		return nil, nil, ctx.Err()

@@ -34,7 +34,7 @@ func (s *Syncer) pullDeltas(ctx context.Context, ps *PullState, now *IndexChain,
 	if err != nil {
 		return nil, false, err
 	}
-	if s.topDiffers(topOf(deltas[len(deltas)-1]), live) != "" {
+	if s.topDiffers(topOf(deltas[len(deltas)-1]).list, live) != "" {
 		return nil, false, nil
 	}
 	if v := s.ix.verifiedChain(); extendsChain(now, v) {

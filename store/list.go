@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"slices"
+)
+
+// ListDir implements DirLister. Without describe it is one directory read
+// and no Lstat per entry (the kinds from the directory entries' types):
+// resolving how the server spells a path (case-insensitive profiles) needs
+// only the names of each folder on the way, and a Walk that stat-ed every
+// entry of every such folder made a logoff's plan cost the size of the
+// folders it touched rather than the changes. With describe it is the
+// Walk that skips every folder.
+func (d *Dir) ListDir(ctx context.Context, rel string, describe bool) ([]Info, error) {
+	if describe {
+		return listByWalk(ctx, d, rel)
+	}
+	if err := begin(ctx, rel); err != nil {
+		return nil, opError(OpWalk, rel, err)
+	}
+	dir, err := d.openDir(rel)
+	if err != nil {
+		return nil, opError(OpWalk, rel, err)
+	}
+	defer dir.Close()
+	f, err := dir.Open(".")
+	if err != nil {
+		return nil, opError(OpWalk, rel, err)
+	}
+	defer f.Close()
+	ents, err := f.ReadDir(-1)
+	if err != nil {
+		return nil, opError(OpWalk, rel, err)
+	}
+	out := make([]Info, 0, len(ents))
+	for _, e := range ents {
+		out = append(out, Info{Path: joinRel(rel, e.Name()), Kind: kindOfType(e.Type())})
+	}
+	slices.SortFunc(out, func(a, b Info) int {
+		switch {
+		case a.Path < b.Path:
+			return -1
+		case a.Path > b.Path:
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+// kindOfType is the Kind of a directory entry's type bits.
+func kindOfType(t fs.FileMode) Kind {
+	switch {
+	case t.IsRegular():
+		return KindFile
+	case t.IsDir():
+		return KindDir
+	case t&os.ModeSymlink != 0:
+		return KindSymlink
+	}
+	return KindOther
+}
+
+// listByWalk is a Walk of rel that descends into nothing.
+func listByWalk(ctx context.Context, s Store, rel string) ([]Info, error) {
+	var out []Info
+	err := s.Walk(ctx, rel, func(i Info) error {
+		out = append(out, i)
+		if i.Kind == KindDir {
+			return fs.SkipDir
+		}
+		return nil
+	})
+	return out, err
+}
+
+var _ DirLister = (*Dir)(nil)
