@@ -30,7 +30,9 @@ func (s *Session) Logon(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	restoreGC := tightenGC()
 	res, logonErr := s.sy.Logon(ctx)
+	restoreGC()
 	roaming := true
 	if logonErr != nil {
 		if !cachedProfile(cfg.Layout) {
