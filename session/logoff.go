@@ -59,6 +59,7 @@ func (s *Session) unmount() {
 // (profile over its size limit) or held (mass deletion) leaves the session
 // as it is, with nothing synced and nothing lost.
 func (s *Session) precheck(ctx context.Context, allowMassDelete bool) *Reply {
+	s.wb.skipVerify()
 	s.round.Lock()
 	defer s.round.Unlock()
 	var q syncer.QuotaReport

@@ -3,8 +3,10 @@ package session_test
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"roamfs/cachedir"
 	"roamfs/session"
@@ -289,4 +291,56 @@ func hasStep(ps []session.PlanEntry, path, action string) bool {
 		}
 	}
 	return false
+}
+
+// TestSessionVerifiesWithoutWriteBack: with write-back rounds off, the one
+// check after the mount for changes made on the server behind roamfs' back
+// (deeper than the top level, which the logon's index check sees) still
+// runs and merges them into the live profile.
+func TestSessionVerifiesWithoutWriteBack(t *testing.T) {
+	r := newRig(t)
+	done := r.start()
+	if _, err := r.mnt.profile().Mkdir("Documents/restored", 0o755, nil); err != nil {
+		t.Fatal(err)
+	}
+	r.write("Documents/restored/a.txt", "hello")
+	if reply, err := r.client().Logoff(false); err != nil || reply.Code != session.Synced {
+		t.Fatalf("first logoff: %v %+v", err, reply)
+	}
+	r.wait(done)
+	// An administrator restores a file into the server copy, below the top
+	// level (which the logon's check of the index would see).
+	deep := filepath.Join(r.server, "Documents", "restored")
+	if err := os.WriteFile(filepath.Join(deep, "x.txt"), []byte("from backup"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.cfg.Policy.PSMidSessionWriteBack = false
+	done = r.start()
+	for deadline := time.Now().Add(time.Minute); r.logged("changes made on the server copy behind roamfs merged into the profile") == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the server copy was not checked after the mount with write-back off")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b, err := os.ReadFile(filepath.Join(r.layout.Profile(), "Documents", "restored", "x.txt"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	if p := r.mnt.profile(); err != nil || string(b) != "from backup" {
+		// Streamed: it may be a placeholder, read through the overlay.
+		h, oerr := p.Open("Documents/restored/x.txt", os.O_RDONLY)
+		if oerr != nil {
+			t.Fatalf("the restored file is not in the live profile: %v / %v", err, oerr)
+		}
+		buf := make([]byte, 64)
+		n, _ := h.ReadAt(buf, 0)
+		h.Release("Documents/restored/x.txt")
+		if string(buf[:n]) != "from backup" {
+			t.Fatalf("the restored file reads %q", buf[:n])
+		}
+	}
+	if reply, err := r.client().Logoff(false); err != nil || reply.Code != session.Synced {
+		t.Fatalf("second logoff: %v %+v", err, reply)
+	}
+	r.wait(done)
 }

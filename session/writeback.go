@@ -50,6 +50,11 @@ type writeBack struct {
 	held   bool // the last round was held by the mass-delete guard
 	down   bool // the last round found the server unreachable
 	verify bool // VerifyAgainstServer still to run (once after the mount)
+
+	// A logoff does not wait for the verification (a walk of the whole
+	// server: seconds at 100,000 files): skipVerify cancels it.
+	noVerify     atomic.Bool
+	verifyCancel atomic.Pointer[context.CancelFunc]
 }
 
 // RoundResult is one round's outcome, as the status keeps it and
@@ -67,7 +72,12 @@ func (s *Session) startWriteBack() *writeBack {
 	w.cancel = cancel
 	pol := s.cfg.Policy
 	if !pol.PSMidSessionWriteBack {
-		close(w.done)
+		// No rounds, but the one check for changes made behind roamfs'
+		// back still runs: it is the streamed logon's, not write-back's.
+		go func() {
+			defer close(w.done)
+			w.verifyOnce(ctx)
+		}()
 		return w
 	}
 	go w.loop(ctx, pol.PSMidSessionWriteBackInterval)
@@ -107,6 +117,12 @@ func (w *writeBack) stop() {
 // reach the live cache as a pull's do.
 func (w *writeBack) verifyOnce(ctx context.Context) {
 	s := w.s
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w.verifyCancel.Store(&cancel)
+	if w.noVerify.Load() {
+		return
+	}
 	s.round.Lock()
 	defer s.round.Unlock()
 	if !w.verify || ctx.Err() != nil {
@@ -114,6 +130,10 @@ func (w *writeBack) verifyOnce(ctx context.Context) {
 	}
 	w.verify = false
 	changes, err := s.sy.VerifyAgainstServer(ctx)
+	if err != nil && w.noVerify.Load() {
+		s.log.Info("the check of the server copy against its profile index was cancelled by the logoff; the next logon checks again")
+		return
+	}
 	if err != nil {
 		s.log.Warn("the server copy could not be checked against its profile index; the next logon checks again", zap.Int("event_id", event.IndexFailed), zap.Error(err))
 		return
@@ -130,6 +150,21 @@ func (w *writeBack) verifyOnce(ctx context.Context) {
 	}
 	s.log.Info("changes made on the server copy behind roamfs merged into the profile", zap.Int("event_id", event.PulledChanges),
 		zap.Int("replaced", res.Replaced), zap.Int("created", res.Created), zap.Int("deleted", res.Deleted))
+}
+
+// skipVerify cancels the verification after the mount, or keeps it from
+// starting: a logoff's checks must not wait for a walk of the whole server.
+// What it would have found is found by the next logon (the index and its
+// top-level check) or `sync --full`; the logoff itself compares every path
+// it syncs with the server.
+func (w *writeBack) skipVerify() {
+	if w == nil {
+		return
+	}
+	w.noVerify.Store(true)
+	if c := w.verifyCancel.Load(); c != nil {
+		(*c)()
+	}
 }
 
 // round runs one round now. asked: `roamfs sync` asked for it (a held round
