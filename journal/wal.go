@@ -49,6 +49,14 @@ type wal struct {
 	// grew: zeros were written ahead since the last flush, so the next
 	// flush must persist the new length too (a full fsync).
 	grew bool
+	// dirtyEnd: a group whose write or flush failed reached this far. Its
+	// frames must not stay: a later crash would replay them (a record whose
+	// append failed), or, where the failed flush left the disk's blocks as
+	// the zeros written ahead (Linux marks pages clean after a failed
+	// writeback), end the replay before every later group. So the next
+	// group is written from where the failed one began, padded with zeros
+	// to here, and flushed in full; that rewrite dirties the pages again.
+	dirtyEnd int64
 	// nextTry is the size at which the committer next tries to empty the
 	// file (wal_rotate.go).
 	nextTry int64
@@ -148,30 +156,45 @@ func (w *wal) append(group []*appendReq) error {
 	if len(w.buf) == 0 {
 		return nil // a group of barriers only: nothing to make durable
 	}
+	frames := int64(len(w.buf))
+	full := w.grew || w.dirtyEnd > 0
+	if pad := w.dirtyEnd - (w.size + frames); pad > 0 {
+		w.buf = append(w.buf, make([]byte, pad)...) // over the failed group's rest
+	}
 	if err := w.ensure(w.size + int64(len(w.buf))); err != nil {
 		return fmt.Errorf("write-ahead file: grow: %w", err)
 	}
-	// On a failure the frames may be partly written: the size does not move,
-	// so the next group overwrites them (a torn frame ends a replay anyway).
+	// On a failure the size does not move: the next group goes where this
+	// one began (see dirtyEnd).
 	if _, err := w.f.WriteAt(w.buf, w.size); err != nil {
+		w.dirtyEnd = max(w.dirtyEnd, w.size+int64(len(w.buf)))
 		return fmt.Errorf("write-ahead file: %w", err)
 	}
-	w.size += int64(len(w.buf))
 	if w.noSync {
+		w.size += frames
+		w.dirtyEnd = 0
 		return nil
 	}
 	var err error
-	if w.grew {
-		err = w.f.Sync() // the new length too
-	} else {
+	if walSyncFault != nil {
+		err = walSyncFault()
+	}
+	if err == nil && (full || w.grew) {
+		err = w.f.Sync() // the new length too, or pages a failed flush left clean
+	} else if err == nil {
 		err = dataSync(w.f)
 	}
 	if err != nil {
+		w.dirtyEnd = max(w.dirtyEnd, w.size+int64(len(w.buf)))
 		return fmt.Errorf("flush write-ahead file: %w", err)
 	}
-	w.grew = false
+	w.size += frames
+	w.grew, w.dirtyEnd = false, 0
 	return nil
 }
+
+// walSyncFault, when set (tests), fails a group's flush.
+var walSyncFault func() error
 
 // replay calls fn for every whole record in the file, in order.
 func (w *wal) replay(fn func(Record) error) error {
@@ -219,7 +242,7 @@ func (w *wal) reset() error {
 	if err := w.f.Truncate(0); err != nil {
 		return err
 	}
-	w.size, w.alloc, w.grew = 0, 0, false
+	w.size, w.alloc, w.grew, w.dirtyEnd = 0, 0, false, 0
 	return w.f.Sync()
 }
 

@@ -221,3 +221,94 @@ func frame(payload []byte) []byte {
 	binary.BigEndian.PutUint32(hdr[4:], crc32.Checksum(payload, walCRC))
 	return append(hdr[:], payload...)
 }
+
+// TestWALFailedFlushLeavesNoFrames: a group whose flush failed was not
+// acknowledged; the next group is written where it began and over its rest,
+// so a replay gives the acknowledged groups in order and nothing of the
+// failed one. (With the size moved past a failed group, a replay read its
+// frames as records; on a disk where the failed flush left the zeros written
+// ahead, it stopped there and lost every later group.)
+func TestWALFailedFlushLeavesNoFrames(t *testing.T) {
+	dir := t.TempDir()
+	rec := func(seq uint64, p string) Record {
+		return Record{Seq: seq, Time: time.Unix(1700000000, 0), Session: "s", Op: OpWrite, Path: p}
+	}
+	w, err := openWAL(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.append([]*appendReq{{recs: []Record{rec(1, "acked-1")}}}); err != nil {
+		t.Fatal(err)
+	}
+	walSyncFault = func() error { return errors.New("injected: EIO from the disk") }
+	err = w.append([]*appendReq{{recs: []Record{rec(2, "failed-2"), rec(3, "failed-3-with-a-longer-name")}}})
+	walSyncFault = nil
+	if err == nil {
+		t.Fatal("a failed flush was reported as success")
+	}
+	// The committer hands the failed Seqs out again, to a shorter group.
+	if err := w.append([]*appendReq{{recs: []Record{rec(2, "acked-2")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.append([]*appendReq{{recs: []Record{rec(3, "acked-3")}}}); err != nil {
+		t.Fatal(err)
+	}
+	w.close()
+	w, err = openWAL(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	var got []string
+	if err := w.replay(func(r Record) error { got = append(got, r.Path); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, []string{"acked-1", "acked-2", "acked-3"}) {
+		t.Fatalf("replayed %q, want the three acknowledged records only", got)
+	}
+}
+
+// TestWALTornTailCleared: the rest of a torn group that holds whole frames
+// after the torn one is zeroed at Open; without that, a next group exactly
+// as long as the torn bytes would make the stale frame after it readable.
+func TestWALTornTailCleared(t *testing.T) {
+	dir := t.TempDir()
+	rec := func(seq uint64, p string) Record {
+		return Record{Seq: seq, Time: time.Unix(1700000000, 0), Session: "s", Op: OpWrite, Path: p}
+	}
+	w, err := openWAL(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.append([]*appendReq{{recs: []Record{rec(1, "acked-1")}}}); err != nil {
+		t.Fatal(err)
+	}
+	next := frame(encodeRecord(rec(2, "acked-2")))
+	torn := make([]byte, len(next)) // garbage exactly as long as the next frame
+	for i := range torn {
+		torn[i] = 0xee
+	}
+	torn = append(torn, frame(encodeRecord(rec(3, "never-acked")))...)
+	if _, err := w.f.WriteAt(torn, w.size); err != nil {
+		t.Fatal(err)
+	}
+	w.close()
+	w, err = openWAL(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.append([]*appendReq{{recs: []Record{rec(2, "acked-2")}}}); err != nil {
+		t.Fatal(err)
+	}
+	w.close()
+	w, err = openWAL(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	var got []string
+	w.replay(func(r Record) error { got = append(got, r.Path); return nil })
+	if !slices.Equal(got, []string{"acked-1", "acked-2"}) {
+		t.Fatalf("replayed %q, want acked-1 and acked-2 only", got)
+	}
+}
