@@ -58,8 +58,13 @@ func (s *Session) unmount() {
 // precheck runs before the mount goes away: a logoff that would be refused
 // (profile over its size limit) or held (mass deletion) leaves the session
 // as it is, with nothing synced and nothing lost.
-func (s *Session) precheck(ctx context.Context, allowMassDelete bool) *Reply {
+func (s *Session) precheck(ctx context.Context, allowMassDelete bool) (refused *Reply) {
 	s.wb.skipVerify()
+	defer func() {
+		if refused != nil {
+			s.wb.resumeVerify() // the session goes on
+		}
+	}()
 	s.round.Lock()
 	defer s.round.Unlock()
 	defer tightenGC()()

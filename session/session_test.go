@@ -344,3 +344,4 @@ func TestSessionVerifiesWithoutWriteBack(t *testing.T) {
 	}
 	r.wait(done)
 }
+

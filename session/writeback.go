@@ -52,9 +52,11 @@ type writeBack struct {
 	verify bool // VerifyAgainstServer still to run (once after the mount)
 
 	// A logoff does not wait for the verification (a walk of the whole
-	// server: seconds at 100,000 files): skipVerify cancels it.
+	// server: seconds at 100,000 files): skipVerify cancels it, and
+	// resumeVerify runs it again when the logoff was refused.
 	noVerify     atomic.Bool
 	verifyCancel atomic.Pointer[context.CancelFunc]
+	ctx          context.Context // the loop's, for a verification run again
 }
 
 // RoundResult is one round's outcome, as the status keeps it and
@@ -69,7 +71,7 @@ type RoundResult struct {
 func (s *Session) startWriteBack() *writeBack {
 	w := &writeBack{s: s, done: make(chan struct{}), verify: true}
 	ctx, cancel := context.WithCancel(context.Background())
-	w.cancel = cancel
+	w.cancel, w.ctx = cancel, ctx
 	pol := s.cfg.Policy
 	if !pol.PSMidSessionWriteBack {
 		// No rounds, but the one check for changes made behind roamfs'
@@ -117,7 +119,9 @@ func (w *writeBack) stop() {
 // reach the live cache as a pull's do.
 func (w *writeBack) verifyOnce(ctx context.Context) {
 	s := w.s
-	ctx, cancel := context.WithCancel(ctx)
+	// Only the walk is cancelled by a logoff; the merge of what it found
+	// runs to its end.
+	walk, cancel := context.WithCancel(ctx)
 	defer cancel()
 	w.verifyCancel.Store(&cancel)
 	if w.noVerify.Load() {
@@ -125,15 +129,15 @@ func (w *writeBack) verifyOnce(ctx context.Context) {
 	}
 	s.round.Lock()
 	defer s.round.Unlock()
-	if !w.verify || ctx.Err() != nil {
+	if !w.verify || walk.Err() != nil {
 		return
+	}
+	changes, err := s.sy.VerifyAgainstServer(walk)
+	if err != nil && w.noVerify.Load() && ctx.Err() == nil {
+		s.log.Info("the check of the server copy against its profile index waits: a logoff began")
+		return // w.verify stays set: resumeVerify runs it again if the logoff is refused
 	}
 	w.verify = false
-	changes, err := s.sy.VerifyAgainstServer(ctx)
-	if err != nil && w.noVerify.Load() {
-		s.log.Info("the check of the server copy against its profile index was cancelled by the logoff; the next logon checks again")
-		return
-	}
 	if err != nil {
 		s.log.Warn("the server copy could not be checked against its profile index; the next logon checks again", zap.Int("event_id", event.IndexFailed), zap.Error(err))
 		return
@@ -165,6 +169,15 @@ func (w *writeBack) skipVerify() {
 	if c := w.verifyCancel.Load(); c != nil {
 		(*c)()
 	}
+}
+
+// resumeVerify runs the verification again after a logoff that was refused
+// or held (the session goes on), if skipVerify stopped it before it was done.
+func (w *writeBack) resumeVerify() {
+	if w == nil || !w.noVerify.Swap(false) || w.ctx == nil {
+		return
+	}
+	go w.verifyOnce(w.ctx)
 }
 
 // round runs one round now. asked: `roamfs sync` asked for it (a held round
