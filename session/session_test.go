@@ -344,4 +344,3 @@ func TestSessionVerifiesWithoutWriteBack(t *testing.T) {
 	}
 	r.wait(done)
 }
-
