@@ -68,11 +68,21 @@ var unitDirs = []string{"/etc/systemd/system", "/run/systemd/system", "/usr/loca
 // under systemd without it (the binary copied, the unit not) gets the
 // detached daemon rather than a `systemctl start` of a unit that does not
 // exist, which would fail every login's logon.
+//
+// The first folder holding the name decides, as systemd's search path does:
+// a unit masked there (a link to /dev/null, or an empty file) is not
+// installed.
 func UnitInstalled() bool {
 	for _, d := range unitDirs {
-		if _, err := os.Stat(filepath.Join(d, "roamfs@.service")); err == nil {
-			return true
+		p := filepath.Join(d, "roamfs@.service")
+		if _, err := os.Lstat(p); err != nil {
+			continue
 		}
+		if t, err := filepath.EvalSymlinks(p); err == nil && t == os.DevNull {
+			return false
+		}
+		fi, err := os.Stat(p)
+		return err == nil && fi.Mode().IsRegular() && fi.Size() > 0
 	}
 	return false
 }

@@ -22,4 +22,12 @@ func TestUnitInstalled(t *testing.T) {
 	if !UnitInstalled() {
 		t.Fatal("UnitInstalled missed the unit in the last folder")
 	}
+	// Masked in the administrator's folder: not installed, whatever lies
+	// below.
+	if err := os.Symlink(os.DevNull, filepath.Join(etc, "roamfs@.service")); err != nil {
+		t.Fatal(err)
+	}
+	if UnitInstalled() {
+		t.Fatal("a masked unit counts as installed")
+	}
 }
