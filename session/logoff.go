@@ -67,7 +67,6 @@ func (s *Session) precheck(ctx context.Context, allowMassDelete bool) (refused *
 	}()
 	s.round.Lock()
 	defer s.round.Unlock()
-	defer tightenGC()()
 	var q syncer.QuotaReport
 	var err error
 	if s.cfg.Policy.EnableProfileQuota { // measuring walks the whole cache: only when it matters
@@ -96,10 +95,8 @@ func (s *Session) precheck(ctx context.Context, allowMassDelete bool) (refused *
 func (s *Session) logoff(ctx context.Context) (Reply, error) {
 	s.round.Lock()
 	defer s.round.Unlock()
-	restoreGC := tightenGC()
 	s.log.Info("logoff", zap.Int("event_id", event.LogoffStart), zap.Int("pending", s.j.PendingCount()))
 	res, err := s.sy.Logoff(ctx)
-	restoreGC()
 	raw, _ := json.Marshal(res)
 	uerr := s.cfg.Layout.UpdateStatus(func(st *cachedir.Status) {
 		st.Loaded, st.LastSyncResult = false, raw
