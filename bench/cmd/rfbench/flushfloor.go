@@ -86,9 +86,9 @@ func flushLatency(dir string, prealloc bool) (float64, error) {
 // floorLine says how a journaled operation's extra cost compares with the
 // floor: extra is seconds per operation beyond the same operation unjournaled.
 func (ff *flushFloor) floorLine(what string, extra float64) string {
-	if ff == nil || ff.Err != "" || ff.AppendFsync <= 0 {
+	if ff == nil || ff.Err != "" || ff.PreallocFdatasync <= 0 {
 		return ""
 	}
-	return fmt.Sprintf(" %s costs %.0f µs more per operation; this disk's flush floor is %.0f µs (append + fsync, as the journal flushes) and %.0f µs (preallocated + fdatasync): %.1f× the floor.",
-		what, extra*1e6, ff.AppendFsync*1e6, ff.PreallocFdatasync*1e6, extra/ff.AppendFsync)
+	return fmt.Sprintf(" %s costs %.0f µs more per operation; this disk's flush floor is %.0f µs (a write into preallocated space + fdatasync, as the journal's write-ahead file flushes; %.0f µs for an append + fsync): %.1f× the floor.",
+		what, extra*1e6, ff.PreallocFdatasync*1e6, ff.AppendFsync*1e6, extra/ff.PreallocFdatasync)
 }
