@@ -162,18 +162,15 @@ func TestBarrierCommitsWhatWasHandedOver(t *testing.T) {
 // from the replay behind them.
 func TestWALAppendsAfterTornTail(t *testing.T) {
 	dir := t.TempDir()
-	rec := func(seq uint64, p string) Record {
-		return Record{Seq: seq, Time: time.Unix(1700000000, 0), Session: "s", Op: OpWrite, Path: p}
-	}
 	w, err := openWAL(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.append([]*appendReq{{recs: []Record{rec(1, "acked-1"), rec(2, "acked-2")}}}); err != nil {
+	if err := w.append([]*appendReq{{recs: []Record{walRec(1, "acked-1"), walRec(2, "acked-2")}}}); err != nil {
 		t.Fatal(err)
 	}
 	// The torn group: its first frame's header lost, a later frame whole.
-	stale := encodeRecord(rec(3, "never-acked"))
+	stale := encodeRecord(walRec(3, "never-acked"))
 	torn := append([]byte{0xff, 0xff, 0, 0, 9, 9, 9, 9}, make([]byte, 16)...)
 	torn = append(torn, frame(stale)...)
 	if _, err := w.f.WriteAt(torn, w.size); err != nil {
@@ -187,7 +184,7 @@ func TestWALAppendsAfterTornTail(t *testing.T) {
 	}
 	big := make([]Record, 0, 30000) // more than walChunk: the file grows mid-group
 	for i := range 30000 {
-		big = append(big, rec(uint64(3+i), fmt.Sprintf("acked-after/%05d", i)))
+		big = append(big, walRec(uint64(3+i), fmt.Sprintf("acked-after/%05d", i)))
 	}
 	if err := w.append([]*appendReq{{recs: big[:1]}}); err != nil {
 		t.Fatal(err)
@@ -202,10 +199,7 @@ func TestWALAppendsAfterTornTail(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.close()
-	var got []string
-	if err := w.replay(func(r Record) error { got = append(got, r.Path); return nil }); err != nil {
-		t.Fatal(err)
-	}
+	got := walPaths(t, w)
 	if len(got) != 2+len(big) || got[0] != "acked-1" || got[2] != "acked-after/00000" || got[len(got)-1] != "acked-after/29999" || slices.Contains(got, "never-acked") {
 		t.Fatalf("replayed %d records (first %v, last %q), want the 2 acknowledged before the tear and the %d after", len(got), got[:min(3, len(got))], got[len(got)-1], len(big))
 	}
@@ -230,27 +224,24 @@ func frame(payload []byte) []byte {
 // ahead, it stopped there and lost every later group.)
 func TestWALFailedFlushLeavesNoFrames(t *testing.T) {
 	dir := t.TempDir()
-	rec := func(seq uint64, p string) Record {
-		return Record{Seq: seq, Time: time.Unix(1700000000, 0), Session: "s", Op: OpWrite, Path: p}
-	}
 	w, err := openWAL(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.append([]*appendReq{{recs: []Record{rec(1, "acked-1")}}}); err != nil {
+	if err := w.append([]*appendReq{{recs: []Record{walRec(1, "acked-1")}}}); err != nil {
 		t.Fatal(err)
 	}
 	walSyncFault = func() error { return errors.New("injected: EIO from the disk") }
-	err = w.append([]*appendReq{{recs: []Record{rec(2, "failed-2"), rec(3, "failed-3-with-a-longer-name")}}})
+	err = w.append([]*appendReq{{recs: []Record{walRec(2, "failed-2"), walRec(3, "failed-3-with-a-longer-name")}}})
 	walSyncFault = nil
 	if err == nil {
 		t.Fatal("a failed flush was reported as success")
 	}
 	// The committer hands the failed Seqs out again, to a shorter group.
-	if err := w.append([]*appendReq{{recs: []Record{rec(2, "acked-2")}}}); err != nil {
+	if err := w.append([]*appendReq{{recs: []Record{walRec(2, "acked-2")}}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.append([]*appendReq{{recs: []Record{rec(3, "acked-3")}}}); err != nil {
+	if err := w.append([]*appendReq{{recs: []Record{walRec(3, "acked-3")}}}); err != nil {
 		t.Fatal(err)
 	}
 	w.close()
@@ -259,10 +250,7 @@ func TestWALFailedFlushLeavesNoFrames(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.close()
-	var got []string
-	if err := w.replay(func(r Record) error { got = append(got, r.Path); return nil }); err != nil {
-		t.Fatal(err)
-	}
+	got := walPaths(t, w)
 	if !slices.Equal(got, []string{"acked-1", "acked-2", "acked-3"}) {
 		t.Fatalf("replayed %q, want the three acknowledged records only", got)
 	}
@@ -273,22 +261,19 @@ func TestWALFailedFlushLeavesNoFrames(t *testing.T) {
 // as long as the torn bytes would make the stale frame after it readable.
 func TestWALTornTailCleared(t *testing.T) {
 	dir := t.TempDir()
-	rec := func(seq uint64, p string) Record {
-		return Record{Seq: seq, Time: time.Unix(1700000000, 0), Session: "s", Op: OpWrite, Path: p}
-	}
 	w, err := openWAL(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.append([]*appendReq{{recs: []Record{rec(1, "acked-1")}}}); err != nil {
+	if err := w.append([]*appendReq{{recs: []Record{walRec(1, "acked-1")}}}); err != nil {
 		t.Fatal(err)
 	}
-	next := frame(encodeRecord(rec(2, "acked-2")))
+	next := frame(encodeRecord(walRec(2, "acked-2")))
 	torn := make([]byte, len(next)) // garbage exactly as long as the next frame
 	for i := range torn {
 		torn[i] = 0xee
 	}
-	torn = append(torn, frame(encodeRecord(rec(3, "never-acked")))...)
+	torn = append(torn, frame(encodeRecord(walRec(3, "never-acked")))...)
 	if _, err := w.f.WriteAt(torn, w.size); err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +282,7 @@ func TestWALTornTailCleared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.append([]*appendReq{{recs: []Record{rec(2, "acked-2")}}}); err != nil {
+	if err := w.append([]*appendReq{{recs: []Record{walRec(2, "acked-2")}}}); err != nil {
 		t.Fatal(err)
 	}
 	w.close()
@@ -306,9 +291,23 @@ func TestWALTornTailCleared(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.close()
-	var got []string
-	w.replay(func(r Record) error { got = append(got, r.Path); return nil })
+	got := walPaths(t, w)
 	if !slices.Equal(got, []string{"acked-1", "acked-2"}) {
 		t.Fatalf("replayed %q, want acked-1 and acked-2 only", got)
 	}
+}
+
+// walRec is a write record with Seq seq for path p.
+func walRec(seq uint64, p string) Record {
+	return Record{Seq: seq, Time: time.Unix(1700000000, 0), Session: "s", Op: OpWrite, Path: p}
+}
+
+// walPaths replays w and returns the records' paths in order.
+func walPaths(t *testing.T, w *wal) []string {
+	t.Helper()
+	var got []string
+	if err := w.replay(func(r Record) error { got = append(got, r.Path); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return got
 }

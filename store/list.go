@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"strings"
 )
 
 // ListDir implements DirLister. Without describe it is one directory read
@@ -34,15 +35,7 @@ func (d *Dir) ListDir(ctx context.Context, rel string, describe bool) ([]Info, e
 	for _, e := range ents {
 		out = append(out, Info{Path: joinRel(rel, e.Name()), Kind: kindOfType(e.Type())})
 	}
-	slices.SortFunc(out, func(a, b Info) int {
-		switch {
-		case a.Path < b.Path:
-			return -1
-		case a.Path > b.Path:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(a.Path, b.Path) })
 	return out, nil
 }
 
