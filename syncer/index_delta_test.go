@@ -572,3 +572,43 @@ func TestInterleavedRounds(t *testing.T) {
 		t.Errorf("the base was read %d times", n)
 	}
 }
+
+// TestLostDeltaRebuildsIndex: two machines' rounds write their metadata at
+// the same moment on a store without compare-and-swap, and the later one
+// names a chain without the earlier one's delta (simulated by putting the
+// metadata back as it was before A's round). A's next pull sees its delta
+// gone; its next round, with nothing to upload, rewrites the index from a
+// walk, and B's pull then brings what A wrote.
+func TestLostDeltaRebuildsIndex(t *testing.T) {
+	server := filepath.Join(t.TempDir(), "server")
+	seedProfile(t, server)
+	a := newIdxMachine(t, "A", server)
+	b := newIdxMachine(t, "B", server)
+	a.logon()
+	b.logon()
+	var pa, pb PullState
+	a.pull(&pa)
+	b.pull(&pb)
+	metaFile := filepath.Join(server, ServerMetaName)
+	before, err := os.ReadFile(metaFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.write("Documents/lost.txt", "written by A")
+	a.writeBack()
+	// B's round, racing, writes its metadata over A's: its chain lacks A's delta.
+	if err := os.WriteFile(metaFile, before, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := b.pull(&pb); r.Created != 0 {
+		t.Fatalf("B pulled %+v though no metadata names A's delta", r)
+	}
+	a.pull(&pa)   // finds its delta gone
+	a.writeBack() // nothing to upload: rewrites the index
+	if r := b.pull(&pb); r.Created != 1 {
+		t.Errorf("B's pull after A rebuilt the index: %+v, want Documents/lost.txt created", r)
+	}
+	if d := diffTrees(tree(t, server), roamingTree(t, b.machine)); len(d) > 0 {
+		t.Errorf("B's cache differs from the server: %v", d)
+	}
+}

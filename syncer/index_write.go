@@ -47,6 +47,38 @@ type indexState struct {
 	// be walked at every logon until its user changed something.
 	missing bool
 	rec     *recorder
+	// own is the chain this syncer's last phase 2 named in the metadata.
+	// On a store without compare-and-swap (a directory, a share) another
+	// machine's phase 2 running at the same moment can write its metadata
+	// over it; a pull that then finds the same base without this syncer's
+	// delta knows the paths it wrote are in no index (ownDeltaLost).
+	own *IndexChain
+}
+
+func (x *indexState) setOwn(c *IndexChain) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.own = c
+}
+
+// ownDeltaLost reports whether now, the chain the server's metadata names,
+// is on the base this syncer last wrote a delta on but lacks that delta:
+// another machine's metadata replaced this one's. It reports it once.
+func (x *indexState) ownDeltaLost(now *IndexChain) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	own := x.own
+	if own == nil || now == nil || len(own.Deltas) == 0 || now.Base.Generation != own.Base.Generation {
+		return false
+	}
+	last := own.Deltas[len(own.Deltas)-1].Generation
+	for _, d := range now.Deltas {
+		if d.Generation == last {
+			return false
+		}
+	}
+	x.own = nil
+	return true
 }
 
 // setVerified records a chain whose files were read and found sane, or that
@@ -236,6 +268,7 @@ func (s *Syncer) writeServerState(ctx context.Context, at time.Time, plan *Plan,
 		return err
 	}
 	s.ix.setVerified(w.chain)
+	s.ix.setOwn(w.chain)
 	s.dropDeltas(ctx, w.replaced, w.chain)
 	return nil
 }

@@ -84,6 +84,17 @@ func (s *Syncer) Pull(ctx context.Context, live Live, ps *PullState, invalidate 
 		return res, err
 	}
 	fp := metaPrint(m)
+	if s.ix.ownDeltaLost(m.indexChain()) {
+		// Two machines' rounds wrote their metadata at the same moment on
+		// a store without compare-and-swap, and this one's index delta is
+		// in no chain: what it wrote is invisible to the others' pulls.
+		// The next round rewrites the index from a walk, even with nothing
+		// to upload, and names it in new metadata, which every machine's
+		// pull then reads whole.
+		s.log.Info("another machine's write-back replaced this machine's index update on the server; the next round rebuilds the profile index")
+		s.ix.markStale()
+		s.ix.setMissing(true)
+	}
 	cands := map[string]serverEntry{}
 	fromIndex := false
 	chain, top := ps.chain, ps.top
@@ -333,7 +344,10 @@ func (s *Syncer) liveItem(ctx context.Context, k string, sv serverEntry, fromInd
 			i.Path = lp
 			if s.acceptServerEntry(i, false) {
 				it.ServerPath, it.Server = lp, fromStoreInfo(i)
+				// The index lies about this path: the next round
+				// rebuilds it, even with nothing to upload.
 				s.ix.markStale()
+				s.ix.setMissing(true)
 			}
 		}
 	}
