@@ -220,9 +220,12 @@ func (j *Journal) pendingPaths(txn *badger.Txn, through *uint64, fresh pathFold,
 	if err != nil {
 		return err
 	}
+	// through at or below the watermark: nothing up to it is pending (0
+	// says so), but records committed since it was read may be, and are
+	// reported, as later records always may be. Returning nothing here left
+	// them out though their paths were in the table's snapshot.
 	if *through <= synced {
 		*through = 0
-		return nil
 	}
 	if j.ro {
 		// No committer has folded the records after the stored mark (a
