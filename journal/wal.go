@@ -157,7 +157,6 @@ func (w *wal) append(group []*appendReq) error {
 		return nil // a group of barriers only: nothing to make durable
 	}
 	frames := int64(len(w.buf))
-	full := w.grew || w.dirtyEnd > 0
 	if pad := w.dirtyEnd - (w.size + frames); pad > 0 {
 		w.buf = append(w.buf, make([]byte, pad)...) // over the failed group's rest
 	}
@@ -166,31 +165,36 @@ func (w *wal) append(group []*appendReq) error {
 	}
 	// On a failure the size does not move: the next group goes where this
 	// one began (see dirtyEnd).
+	fail := func(what string, err error) error {
+		w.dirtyEnd = max(w.dirtyEnd, w.size+int64(len(w.buf)))
+		return fmt.Errorf("%s: %w", what, err)
+	}
 	if _, err := w.f.WriteAt(w.buf, w.size); err != nil {
-		w.dirtyEnd = max(w.dirtyEnd, w.size+int64(len(w.buf)))
-		return fmt.Errorf("write-ahead file: %w", err)
+		return fail("write-ahead file", err)
 	}
-	if w.noSync {
-		w.size += frames
-		w.dirtyEnd = 0
-		return nil
-	}
-	var err error
-	if walSyncFault != nil {
-		err = walSyncFault()
-	}
-	if err == nil && (full || w.grew) {
-		err = w.f.Sync() // the new length too, or pages a failed flush left clean
-	} else if err == nil {
-		err = dataSync(w.f)
-	}
-	if err != nil {
-		w.dirtyEnd = max(w.dirtyEnd, w.size+int64(len(w.buf)))
-		return fmt.Errorf("flush write-ahead file: %w", err)
+	if !w.noSync {
+		if err := w.flush(); err != nil {
+			return fail("flush write-ahead file", err)
+		}
 	}
 	w.size += frames
 	w.grew, w.dirtyEnd = false, 0
 	return nil
+}
+
+// flush makes the group just written durable: fdatasync, or a full fsync
+// when the file grew (its new length) or a failed group is being
+// overwritten (pages a failed flush left clean).
+func (w *wal) flush() error {
+	if walSyncFault != nil {
+		if err := walSyncFault(); err != nil {
+			return err
+		}
+	}
+	if w.grew || w.dirtyEnd > 0 {
+		return w.f.Sync()
+	}
+	return dataSync(w.f)
 }
 
 // walSyncFault, when set (tests), fails a group's flush.

@@ -162,13 +162,8 @@ func TestBarrierCommitsWhatWasHandedOver(t *testing.T) {
 // from the replay behind them.
 func TestWALAppendsAfterTornTail(t *testing.T) {
 	dir := t.TempDir()
-	w, err := openWAL(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.append([]*appendReq{{recs: []Record{walRec(1, "acked-1"), walRec(2, "acked-2")}}}); err != nil {
-		t.Fatal(err)
-	}
+	w := mustOpenWAL(t, dir)
+	mustAppend(t, w, walRec(1, "acked-1"), walRec(2, "acked-2"))
 	// The torn group: its first frame's header lost, a later frame whole.
 	stale := encodeRecord(walRec(3, "never-acked"))
 	torn := append([]byte{0xff, 0xff, 0, 0, 9, 9, 9, 9}, make([]byte, 16)...)
@@ -178,10 +173,7 @@ func TestWALAppendsAfterTornTail(t *testing.T) {
 	}
 	w.close()
 
-	w, err = openWAL(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w = mustOpenWAL(t, dir)
 	big := make([]Record, 0, 30000) // more than walChunk: the file grows mid-group
 	for i := range 30000 {
 		big = append(big, walRec(uint64(3+i), fmt.Sprintf("acked-after/%05d", i)))
@@ -194,10 +186,7 @@ func TestWALAppendsAfterTornTail(t *testing.T) {
 	}
 	w.close()
 
-	w, err = openWAL(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w = mustOpenWAL(t, dir)
 	defer w.close()
 	got := walPaths(t, w)
 	if len(got) != 2+len(big) || got[0] != "acked-1" || got[2] != "acked-after/00000" || got[len(got)-1] != "acked-after/29999" || slices.Contains(got, "never-acked") {
@@ -224,31 +213,19 @@ func frame(payload []byte) []byte {
 // ahead, it stopped there and lost every later group.)
 func TestWALFailedFlushLeavesNoFrames(t *testing.T) {
 	dir := t.TempDir()
-	w, err := openWAL(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.append([]*appendReq{{recs: []Record{walRec(1, "acked-1")}}}); err != nil {
-		t.Fatal(err)
-	}
+	w := mustOpenWAL(t, dir)
+	mustAppend(t, w, walRec(1, "acked-1"))
 	walSyncFault = func() error { return errors.New("injected: EIO from the disk") }
-	err = w.append([]*appendReq{{recs: []Record{walRec(2, "failed-2"), walRec(3, "failed-3-with-a-longer-name")}}})
+	err := w.append([]*appendReq{{recs: []Record{walRec(2, "failed-2"), walRec(3, "failed-3-with-a-longer-name")}}})
 	walSyncFault = nil
 	if err == nil {
 		t.Fatal("a failed flush was reported as success")
 	}
 	// The committer hands the failed Seqs out again, to a shorter group.
-	if err := w.append([]*appendReq{{recs: []Record{walRec(2, "acked-2")}}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.append([]*appendReq{{recs: []Record{walRec(3, "acked-3")}}}); err != nil {
-		t.Fatal(err)
-	}
+	mustAppend(t, w, walRec(2, "acked-2"))
+	mustAppend(t, w, walRec(3, "acked-3"))
 	w.close()
-	w, err = openWAL(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w = mustOpenWAL(t, dir)
 	defer w.close()
 	got := walPaths(t, w)
 	if !slices.Equal(got, []string{"acked-1", "acked-2", "acked-3"}) {
@@ -261,13 +238,8 @@ func TestWALFailedFlushLeavesNoFrames(t *testing.T) {
 // as long as the torn bytes would make the stale frame after it readable.
 func TestWALTornTailCleared(t *testing.T) {
 	dir := t.TempDir()
-	w, err := openWAL(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.append([]*appendReq{{recs: []Record{walRec(1, "acked-1")}}}); err != nil {
-		t.Fatal(err)
-	}
+	w := mustOpenWAL(t, dir)
+	mustAppend(t, w, walRec(1, "acked-1"))
 	next := frame(encodeRecord(walRec(2, "acked-2")))
 	torn := make([]byte, len(next)) // garbage exactly as long as the next frame
 	for i := range torn {
@@ -278,18 +250,10 @@ func TestWALTornTailCleared(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.close()
-	w, err = openWAL(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.append([]*appendReq{{recs: []Record{walRec(2, "acked-2")}}}); err != nil {
-		t.Fatal(err)
-	}
+	w = mustOpenWAL(t, dir)
+	mustAppend(t, w, walRec(2, "acked-2"))
 	w.close()
-	w, err = openWAL(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w = mustOpenWAL(t, dir)
 	defer w.close()
 	got := walPaths(t, w)
 	if !slices.Equal(got, []string{"acked-1", "acked-2"}) {
@@ -310,4 +274,20 @@ func walPaths(t *testing.T, w *wal) []string {
 		t.Fatal(err)
 	}
 	return got
+}
+
+func mustOpenWAL(t *testing.T, dir string) *wal {
+	t.Helper()
+	w, err := openWAL(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func mustAppend(t *testing.T, w *wal, recs ...Record) {
+	t.Helper()
+	if err := w.append([]*appendReq{{recs: recs}}); err != nil {
+		t.Fatal(err)
+	}
 }

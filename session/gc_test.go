@@ -24,16 +24,4 @@ func TestTightenGC(t *testing.T) {
 		t.Errorf("a lower target was changed to %d", got)
 	}
 	restore()
-	// Overlapping phases: the target comes back when the last one ends.
-	debug.SetGCPercent(50)
-	a, b := tightenGC(), tightenGC()
-	a()
-	if got := debug.SetGCPercent(logonGCPercent); got != logonGCPercent {
-		t.Errorf("one phase of two ended: GOGC = %d, want %d", got, logonGCPercent)
-	}
-	b()
-	b()
-	if got := debug.SetGCPercent(50); got != 50 {
-		t.Errorf("both phases ended: GOGC = %d, want 50", got)
-	}
 }

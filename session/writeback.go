@@ -132,7 +132,6 @@ func (w *writeBack) verifyOnce(ctx context.Context) {
 	if !w.verify || walk.Err() != nil {
 		return
 	}
-	defer tightenGC()()
 	changes, err := s.sy.VerifyAgainstServer(walk)
 	if err != nil && w.noVerify.Load() && ctx.Err() == nil {
 		s.log.Info("the check of the server copy against its profile index waits: a logoff began")
