@@ -89,6 +89,9 @@ func (s *Syncer) putUnchanged(ctx context.Context, rel string, r io.Reader, size
 	if s.cas.c == nil || !ok || size < 0 || size > 5<<30 {
 		return s.cfg.Store.Put(ctx, rel, r, mode, mtime)
 	}
+	// The conditional write goes to the store below the recorder: note
+	// it, or a conflict copy (not a step of any plan) is in no index.
+	s.ix.rec.note(rel)
 	newTag, err := s.cas.c.PutIf(ctx, rel, r, size, mode, mtime, tag)
 	if err != nil {
 		return err

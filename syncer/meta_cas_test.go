@@ -276,3 +276,50 @@ func TestCASWriteBackRounds(t *testing.T) {
 		t.Errorf("metadata version %d after eight rounds; want %d", v, v0+8)
 	}
 }
+
+// TestCASConflictCopiesIndexed: on S3 every server write of a logoff is a
+// conditional one, which goes to the store below the syncer's recorder of
+// changed paths. A conflict copy is in no plan's steps, so unless the
+// conditional write is recorded too, the index (below the top level, which
+// every index update lists) never names it and machines that trust the
+// index never see it.
+func TestCASConflictCopiesIndexed(t *testing.T) {
+	spec := s3Profile(t)
+	t0 := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+	a, _ := newS3Machine(t, "A", spec, t0)
+	b, _ := newS3Machine(t, "B", spec, t0.Add(30*time.Second))
+	a.logon()
+	a.write("Documents/shared.txt", "v0")
+	a.write("Documents/keep.txt", "k")
+	a.logoff()
+	a.logon()
+	b.logon()
+	b.write("Documents/shared.txt", "from B") // older: its version loses and is kept as a copy by A
+	a.write("Documents/shared.txt", "from A")
+	a.write("Documents/local-loses.txt", "A's")
+	b.writeAt("Documents/local-loses.txt", "B's, newer", t0.Add(time.Hour)) // A's loses, uploaded as A's copy
+	b.logoff()
+	if r := a.logoff(); r.Conflicts != 2 {
+		t.Fatalf("A's logoff: %+v; want two conflicts", r)
+	}
+	files := serverContents(t, a.server)
+	var copies []string
+	for p := range files {
+		if _, _, _, ok := ParseConflictName(p); ok {
+			copies = append(copies, p)
+		}
+	}
+	if len(copies) != 2 {
+		t.Fatalf("server holds conflict copies %v; want two: %v", copies, files)
+	}
+	indexed := map[string]bool{}
+	used, err := a.sy.listServer(context.Background(), true, func(p string, _ Version) { indexed[p] = true })
+	if err != nil || !used {
+		t.Fatalf("reading the index: used %v, %v", used, err)
+	}
+	for _, p := range copies {
+		if !indexed[p] {
+			t.Errorf("conflict copy %s is on the server but not in the index", p)
+		}
+	}
+}
