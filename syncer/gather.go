@@ -94,8 +94,18 @@ func (s *Syncer) gather(ctx context.Context, withHasBase bool, lz *lazyPlan) (*v
 		lz.known(v)
 	}
 	// A logon (which needs no hasBase) reads the server's profile index when
-	// it can be trusted; a full reconcile walks (index_read.go).
-	fromIndex, err := s.listServer(ctx, !withHasBase, func(p string, sv Version) {
+	// it can be trusted; a full reconcile walks (index_read.go). The first
+	// logon of a streamed cache only keeps it (lazy_defer.go).
+	list := s.listServer
+	if lz != nil && !withHasBase && lz.canDefer(v) {
+		list = func(ctx context.Context, useIndex bool, fn func(p string, v Version)) (bool, error) {
+			if ok, err := s.listDeferred(ctx, lz, fn); ok || err != nil {
+				return ok, err
+			}
+			return s.listServer(ctx, useIndex, fn)
+		}
+	}
+	fromIndex, err := list(ctx, !withHasBase, func(p string, sv Version) {
 		s.prog.listed()
 		if lz != nil && lz.keep(p, sv) {
 			return

@@ -60,6 +60,48 @@ type IndexRef struct {
 	// verification) rather than from the previous index and a logoff's
 	// changes; for the log and the tests.
 	Walked bool `json:"walked,omitempty"`
+	// Top is what lies below each top-level folder of a base (a delta has
+	// none): what a streamed logon that defers reading the base
+	// (lazy_defer.go) reports as left to fill. Absent in an index an older
+	// roamfs wrote.
+	Top []IndexTop `json:"top,omitempty"`
+}
+
+// IndexTop is what lies below one top-level folder of an index, at any
+// depth: files with data, their bytes, every entry (as the namespace of a
+// streamed logon counts them).
+type IndexTop struct {
+	Path    string `json:"path"`
+	Files   int64  `json:"files"`
+	Bytes   int64  `json:"bytes"`
+	Entries int64  `json:"entries"`
+}
+
+// topTotals counts list (in path order) by top-level folder.
+func topTotals(list []store.Info) []IndexTop {
+	var out []IndexTop
+	at := map[string]int{} // "Docs-x" sorts between "Docs" and "Docs/a"
+	for _, i := range list {
+		top, _, below := strings.Cut(i.Path, "/")
+		if !below {
+			if i.Kind == store.KindDir {
+				at[top] = len(out)
+				out = append(out, IndexTop{Path: top})
+			}
+			continue
+		}
+		k, ok := at[top]
+		if !ok {
+			continue // under no listed folder: a reader refuses the index
+		}
+		t := &out[k]
+		t.Entries++
+		if i.Kind == store.KindFile && i.Size > 0 {
+			t.Files++
+			t.Bytes += i.Size
+		}
+	}
+	return out
 }
 
 // serverIndex is a decoded index: the server's entries by exact spelling.
@@ -122,7 +164,9 @@ func indexList(entries map[string]store.Info) []store.Info {
 // then each entry (path, kind, size, mtime in ns, POSIX mode, allocated+1,
 // symlink target) in varints.
 func encodeList(gen string, list []store.Info, walked bool) ([]byte, IndexRef) {
-	return encodeEntries(indexMagic, []string{gen}, list, walked)
+	data, ref := encodeEntries(indexMagic, []string{gen}, list, walked)
+	ref.Top = topTotals(list)
+	return data, ref
 }
 
 // encodeEntries writes the format line magic, the header strings (the last

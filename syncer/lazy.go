@@ -53,6 +53,9 @@ import (
 type lazyDirs struct {
 	mat sync.Mutex // one materialization at a time; held while one runs
 	ns  *namespace // opened on first use, under mat
+	// empty: server folders a deferred logon knows hold nothing
+	// (lazy_defer.go), materialized without the namespace. Under mat.
+	empty map[string]bool
 
 	mu                    sync.Mutex
 	m                     map[string]journal.Unmaterialized
@@ -290,19 +293,18 @@ func (s *Syncer) materializeWith(k string, in *inline) error {
 }
 
 func (s *Syncer) materializeLocked(k string, m journal.Unmaterialized, in *inline) error {
-	if s.lazy.ns == nil {
-		if s.cfg.NamespaceFile == "" {
-			return fmt.Errorf("no namespace file configured")
-		}
-		ns, err := openNamespace(s.cfg.NamespaceFile)
-		if err != nil {
+	var (
+		ns   *namespace
+		ents []nsEntry
+	)
+	if !s.lazy.empty[m.ServerPath] {
+		var err error
+		if ns, err = s.namespaceLocked(); err != nil {
 			return err
 		}
-		s.lazy.ns = ns
-	}
-	ents, err := s.lazy.ns.list(m.ServerPath)
-	if err != nil {
-		return err
+		if ents, err = ns.list(m.ServerPath); err != nil {
+			return err
+		}
 	}
 	ents = s.withoutClashes(m.Path, ents)
 	fetch := map[string]journal.Unfetched{}
@@ -312,7 +314,7 @@ func (s *Syncer) materializeLocked(k string, m journal.Unmaterialized, in *inlin
 		cp, sp := path.Join(m.Path, e.name), path.Join(m.ServerPath, e.name)
 		switch {
 		case e.v.Kind == KindDir:
-			d, _ := s.lazy.ns.dir(sp)
+			d, _ := ns.dir(sp)
 			subs[s.key(cp)] = journal.Unmaterialized{Path: cp, ServerPath: sp, Files: d.files, Bytes: d.bytes, Entries: d.entries}
 		case e.v.Kind == KindFile && e.v.Size > 0:
 			if in.takes(e.v.Size, inlined) {

@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"errors"
 	"maps"
 	"path"
 	"slices"
@@ -16,6 +17,15 @@ import (
 // streamed profile into a copied one). A folder materialized meanwhile may
 // be listed twice, from the cache and here.
 func (s *Syncer) LazyFiles(fn func(p string, v Version)) error {
+	if s.lazy.n.Load() > 0 {
+		// A namespace the logon deferred is built first (lazy_defer.go).
+		s.lazy.mat.Lock()
+		_, err := s.namespaceLocked()
+		s.lazy.mat.Unlock()
+		if err != nil {
+			return err
+		}
+	}
 	s.lazy.mu.Lock()
 	marks := maps.Clone(s.lazy.m)
 	s.lazy.mu.Unlock()
@@ -41,6 +51,9 @@ func listLazy(nsFile string, marks map[string]journal.Unmaterialized, fn func(p 
 		return nil
 	}
 	ns, err := openNamespace(nsFile)
+	if errors.Is(err, errNSDeferred) {
+		ns, err = deferredNamespace(nsFile)
+	}
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package syncer
 
 import (
+	"slices"
+
 	"roamfs/journal"
 )
 
@@ -15,6 +17,9 @@ type lazyPlan struct {
 	touched map[string]bool   // keys of the cache's entries and the bases, and their ancestors
 	ns      *nsBuilder        // what lies below the chosen folders
 	roots   map[string]string // the chosen folders: key → server path
+	// deferred: the logon kept the index instead of sorting it into ns
+	// (lazy_defer.go).
+	deferred *deferredNS
 }
 
 func newLazyPlan(s *Syncer, pd *pending) *lazyPlan {
@@ -59,6 +64,7 @@ func (lz *lazyPlan) keep(p string, v Version) bool {
 // them.
 func (s *Syncer) markLazy(lz *lazyPlan, v *view) (files int, bytes int64, err error) {
 	chosen := map[string]journal.Unmaterialized{}
+	empty := map[string]bool{}
 	lz.ns.totals()
 	for k, sp := range lz.roots {
 		st := v.steps[k]
@@ -66,6 +72,14 @@ func (s *Syncer) markLazy(lz *lazyPlan, v *view) (files int, bytes int64, err er
 			continue
 		}
 		g := lz.ns.dirs[sp]
+		if lz.deferred != nil {
+			if lz.deferred.empty(sp) {
+				empty[sp] = true
+			}
+			t := lz.deferred.totals(sp)
+			g = &nsGroup{files: t.Files, bytes: t.Bytes, entries: t.Entries}
+			lz.deferred.Roots = append(lz.deferred.Roots, sp)
+		}
 		chosen[k] = journal.Unmaterialized{Path: st.Path, ServerPath: st.ServerPath, Files: g.files, Bytes: g.bytes, Entries: g.entries}
 		files += int(g.files)
 		bytes += g.bytes
@@ -76,11 +90,17 @@ func (s *Syncer) markLazy(lz *lazyPlan, v *view) (files int, bytes int64, err er
 	// A materialization reads the file it opened; this logon replaces it.
 	s.lazy.mat.Lock()
 	defer s.lazy.mat.Unlock()
+	s.lazy.empty = empty
 	if s.lazy.ns != nil {
 		s.lazy.ns.close()
 		s.lazy.ns = nil
 	}
-	if err := lz.ns.write(s.cfg.NamespaceFile); err != nil {
+	write := lz.ns.write
+	if lz.deferred != nil {
+		slices.Sort(lz.deferred.Roots)
+		write = lz.deferred.write
+	}
+	if err := write(s.cfg.NamespaceFile); err != nil {
 		return 0, 0, err
 	}
 	if err := s.cfg.Journal.SetUnmaterialized(chosen, nil); err != nil {

@@ -106,7 +106,10 @@ func (b *nsBuilder) totals() {
 }
 
 // write stores the namespace durably at file (see the top of this file).
-func (b *nsBuilder) write(file string) error {
+func (b *nsBuilder) write(file string) error { return writeDurably(file, b.encode()) }
+
+// encode is the namespace's file.
+func (b *nsBuilder) encode() []byte {
 	ps := make([]string, 0, len(b.dirs))
 	for p := range b.dirs {
 		ps = append(ps, p)
@@ -133,7 +136,7 @@ func (b *nsBuilder) write(file string) error {
 	at := int64(out.Len())
 	out.Write(table)
 	out.Write(binary.BigEndian.AppendUint64(nil, uint64(at)))
-	return writeDurably(file, out.Bytes())
+	return out.Bytes()
 }
 
 // writeDurably replaces file with data: a temporary name, fsync, rename,
@@ -185,9 +188,19 @@ func appendNSEntry(b []byte, name string, v Version) []byte {
 
 // namespace is a namespace file opened for reading.
 type namespace struct {
-	f    *os.File
+	f    nsFile
 	dirs map[string]nsDir
 }
+
+type nsFile interface {
+	io.ReaderAt
+	io.Closer
+}
+
+// nopCloser is a namespace held in memory.
+type nopCloser struct{ *bytes.Reader }
+
+func (nopCloser) Close() error { return nil }
 
 var errNamespace = errors.New("the kept namespace is damaged")
 
@@ -197,7 +210,17 @@ func openNamespace(file string) (*namespace, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open the kept namespace: %w", err)
 	}
-	ns, err := readNSTable(f)
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open the kept namespace: %w", err)
+	}
+	deferred := make([]byte, len(nsDeferredMagic))
+	if _, err := f.ReadAt(deferred, 0); err == nil && string(deferred) == nsDeferredMagic {
+		f.Close()
+		return nil, errNSDeferred
+	}
+	ns, err := readNS(f, fi.Size())
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("read the kept namespace %s: %w", file, err)
@@ -205,24 +228,21 @@ func openNamespace(file string) (*namespace, error) {
 	return ns, nil
 }
 
-func readNSTable(f *os.File) (*namespace, error) {
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
+// readNS reads the table of the namespace f of size bytes.
+func readNS(f nsFile, size int64) (*namespace, error) {
 	magic := make([]byte, len(nsMagic))
-	if _, err := f.ReadAt(magic, 0); err != nil || string(magic) != nsMagic || fi.Size() < int64(len(nsMagic))+8 {
+	if _, err := f.ReadAt(magic, 0); err != nil || string(magic) != nsMagic || size < int64(len(nsMagic))+8 {
 		return nil, errNamespace
 	}
 	var tail [8]byte
-	if _, err := f.ReadAt(tail[:], fi.Size()-8); err != nil {
+	if _, err := f.ReadAt(tail[:], size-8); err != nil {
 		return nil, err
 	}
 	at := int64(binary.BigEndian.Uint64(tail[:]))
-	if at < int64(len(nsMagic)) || at > fi.Size()-8 {
+	if at < int64(len(nsMagic)) || at > size-8 {
 		return nil, errNamespace
 	}
-	table := make([]byte, fi.Size()-8-at)
+	table := make([]byte, size-8-at)
 	if _, err := f.ReadAt(table, at); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
