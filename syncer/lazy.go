@@ -54,7 +54,8 @@ type lazyDirs struct {
 	mat sync.Mutex // one materialization at a time; held while one runs
 	ns  *namespace // opened on first use, under mat
 	// empty: server folders a deferred logon knows hold nothing
-	// (lazy_defer.go), materialized without the namespace. Under mat.
+	// (lazy_defer.go), materialized without the namespace; nil unless the
+	// logon deferred. Under mat.
 	empty map[string]bool
 
 	mu                    sync.Mutex
@@ -144,6 +145,9 @@ func (s *Syncer) loadLazy() error {
 // into the cache what lies below the folders an earlier session left
 // unmaterialized (see the top of this file).
 func (s *Syncer) dropLazy() error {
+	s.lazy.mat.Lock()
+	s.lazy.empty = nil
+	s.lazy.mat.Unlock()
 	ks := s.lazy.keys("")
 	if len(ks) == 0 {
 		return nil
@@ -261,9 +265,18 @@ func (s *Syncer) materializeAll(ctx context.Context, in *inline) error {
 // unmaterialized that hold no file with data (empty folders, empty files):
 // cheap, and what is pending then is exactly the files not yet local, so
 // FilesPending 0 still means the profile is whole in the cache.
+//
+// After a logon that deferred its namespace (lazy_defer.go) only the folders
+// known to hold nothing at all: the others need the namespace built, which
+// is what the deferral keeps out of the logon. They hold no data the server
+// must give, and the fill materializes them first.
 func (s *Syncer) materializeEmpty() error {
+	s.lazy.mat.Lock()
+	empty := s.lazy.empty
+	s.lazy.mat.Unlock()
 	for _, k := range s.lazy.keys("") {
-		if u, ok := s.lazy.get(k); ok && u.Files == 0 {
+		u, ok := s.lazy.get(k)
+		if ok && u.Files == 0 && (empty == nil || empty[u.ServerPath]) {
 			if err := s.Materialize(u.Path, true); err != nil {
 				return err
 			}

@@ -245,16 +245,28 @@ func readDeferredNS(file string) (*deferredNS, error) {
 // along). Any doubt about the index wraps errDistrust.
 // It returns the index's top level.
 func (d *deferredNS) sort(nb *nsBuilder, accept func(store.Info) bool) ([]store.Info, error) {
+	add := func(i store.Info) {
+		if parentOf(i.Path) != "" && nb.below(i.Path) && (accept == nil || accept(i)) {
+			nb.add(i.Path, fromStoreInfo(i))
+		}
+	}
+	if len(d.Chain.Deltas) == 0 {
+		// A base alone is checked and sorted in one pass: nb is thrown
+		// away when the check fails further on.
+		var top []store.Info
+		_, err := scanEntries(d.data.base, d.Chain.Base, indexMagic, 1, false, func(i store.Info) {
+			if parentOf(i.Path) == "" {
+				top = append(top, i)
+			}
+			add(i)
+		})
+		return top, err
+	}
 	cr, err := openChainData(d.Chain, d.data)
 	if err != nil {
 		return nil, err
 	}
-	err = cr.each(func(i store.Info) bool {
-		if parentOf(i.Path) != "" && nb.below(i.Path) && (accept == nil || accept(i)) {
-			nb.add(i.Path, fromStoreInfo(i))
-		}
-		return true
-	})
+	err = cr.each(func(i store.Info) bool { add(i); return true })
 	return cr.top, err
 }
 

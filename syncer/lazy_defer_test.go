@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -62,7 +63,9 @@ func markTotals(m *machine) (files, bytes, entries int64) {
 // (or walked) gives.
 func TestDeferredLogon(t *testing.T) {
 	server := filepath.Join(t.TempDir(), "server")
-	seedServer(t, server, lazyFiles)
+	files := maps.Clone(lazyFiles)
+	files["Saved Games/Game/empty.sav"] = "" // no data below, but not empty
+	seedServer(t, server, files)
 	if serverMeta(t, server).Index == nil || len(serverMeta(t, server).Index.Top) == 0 {
 		t.Fatal("the seeding logoff wrote no index with top-level totals")
 	}
@@ -89,7 +92,7 @@ func TestDeferredLogon(t *testing.T) {
 	}
 	sort.Strings(listed)
 	var want []string
-	for p := range lazyFiles {
+	for p := range files {
 		if filepath.Dir(p) != "." {
 			want = append(want, p)
 		}
@@ -97,6 +100,9 @@ func TestDeferredLogon(t *testing.T) {
 	sort.Strings(want)
 	if fmt.Sprint(listed) != fmt.Sprint(want) {
 		t.Errorf("LazyFiles of the kept index = %v; want %v", listed, want)
+	}
+	if !namespaceDeferred(t, m) {
+		t.Fatal("the namespace was built before it was needed")
 	}
 	if err := m.sy.MaterializeAll(context.Background()); err != nil {
 		t.Fatal(err)

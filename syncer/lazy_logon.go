@@ -64,7 +64,10 @@ func (lz *lazyPlan) keep(p string, v Version) bool {
 // them.
 func (s *Syncer) markLazy(lz *lazyPlan, v *view) (files int, bytes int64, err error) {
 	chosen := map[string]journal.Unmaterialized{}
-	empty := map[string]bool{}
+	var empty map[string]bool
+	if lz.deferred != nil {
+		empty = map[string]bool{}
+	}
 	lz.ns.totals()
 	for k, sp := range lz.roots {
 		st := v.steps[k]
@@ -84,13 +87,15 @@ func (s *Syncer) markLazy(lz *lazyPlan, v *view) (files int, bytes int64, err er
 		files += int(g.files)
 		bytes += g.bytes
 	}
+	s.lazy.mat.Lock()
+	s.lazy.empty = empty // this logon's word only
+	s.lazy.mat.Unlock()
 	if len(chosen) == 0 {
 		return 0, 0, nil
 	}
 	// A materialization reads the file it opened; this logon replaces it.
 	s.lazy.mat.Lock()
 	defer s.lazy.mat.Unlock()
-	s.lazy.empty = empty
 	if s.lazy.ns != nil {
 		s.lazy.ns.close()
 		s.lazy.ns = nil
