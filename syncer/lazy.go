@@ -269,14 +269,30 @@ func (s *Syncer) materializeAll(ctx context.Context, in *inline) error {
 // After a logon that deferred its namespace (lazy_defer.go) only the folders
 // known to hold nothing at all: the others need the namespace built, which
 // is what the deferral keeps out of the logon. They hold no data the server
-// must give, and the fill materializes them first.
+// must give; the fill materializes them first, and the logoff
+// (materializeDataless) those no fill reached.
 func (s *Syncer) materializeEmpty() error {
 	s.lazy.mat.Lock()
 	empty := s.lazy.empty
 	s.lazy.mat.Unlock()
+	return s.materializeNoData(func(u journal.Unmaterialized) bool { return empty == nil || empty[u.ServerPath] })
+}
+
+// materializeDataless materializes, before a logoff plans, every folder still
+// unmaterialized that holds no file with data: those a deferred logon left
+// (materializeEmpty) when no fill ran. The cache a logoff leaves is then
+// whole but for files not yet fetched, as after any other logon; this builds
+// the namespace if nothing had needed it, a cost that only such folders pay.
+func (s *Syncer) materializeDataless() error {
+	return s.materializeNoData(func(journal.Unmaterialized) bool { return true })
+}
+
+// materializeNoData materializes the unmaterialized folders without file
+// data that also accepts.
+func (s *Syncer) materializeNoData(also func(journal.Unmaterialized) bool) error {
 	for _, k := range s.lazy.keys("") {
 		u, ok := s.lazy.get(k)
-		if ok && u.Files == 0 && (empty == nil || empty[u.ServerPath]) {
+		if ok && u.Files == 0 && also(u) {
 			if err := s.Materialize(u.Path, true); err != nil {
 				return err
 			}

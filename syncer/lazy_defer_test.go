@@ -221,3 +221,32 @@ func TestDeferredTotalsCorrected(t *testing.T) {
 		t.Errorf("journal marks: %d files; want %d", jf, wantFiles)
 	}
 }
+
+// TestDeferredLogoffMaterializesDataless: a folder with no data below it but
+// not empty stays unmaterialized after a deferred logon (knowing what lies
+// below it needs the namespace); with no fill in between, the logoff
+// materializes it, so the cache it leaves lacks only files not yet fetched.
+func TestDeferredLogoffMaterializesDataless(t *testing.T) {
+	server := filepath.Join(t.TempDir(), "server")
+	seedServer(t, server, map[string]string{
+		"Saved Games/Game/empty.sav": "",
+		"Documents/a.txt":            "alpha",
+	})
+	m, _, _ := deferredMachine(t, "A", server)
+	m.logon()
+	if !namespaceDeferred(t, m) {
+		t.Fatal("the logon did not defer its namespace")
+	}
+	if _, err := os.Lstat(filepath.Join(m.dir, "Saved Games", "Game")); err == nil {
+		t.Fatal("the deferred logon materialized a folder it cannot know to be empty; the test checks nothing")
+	}
+	m.logoff()
+	if fi, err := os.Lstat(filepath.Join(m.dir, "Saved Games", "Game", "empty.sav")); err != nil || fi.Size() != 0 {
+		t.Errorf("after the logoff: %v, %v; want the empty file in the cache", fi, err)
+	}
+	for _, k := range m.sy.lazy.keys("") {
+		if u, ok := m.sy.lazy.get(k); ok && u.Files == 0 {
+			t.Errorf("%s still unmaterialized after the logoff though it holds no data", u.Path)
+		}
+	}
+}

@@ -22,6 +22,12 @@ import (
 // On a store with compare-and-swap (S3) a logoff that loses a race with
 // another machine's plans again (meta_cas.go).
 func (s *Syncer) Logoff(ctx context.Context) (Result, error) {
+	if s.lazy.n.Load() > 0 {
+		// They hold nothing to lose: a failure leaves them for the next logon.
+		if err := s.materializeDataless(); err != nil {
+			s.log.Warn("folders without data stay unmaterialized in the cache", zap.Error(err))
+		}
+	}
 	if n, _ := s.marks.count(); n > 0 {
 		pd, err := s.loadPending()
 		if err == nil {
