@@ -38,6 +38,7 @@ type Session struct {
 	// runs), for its progress (fillProgress).
 	fillFrom atomic.Pointer[fillStart]
 	wb       *writeBack
+	quota    statusQuota // status's measurement of the profile's size
 
 	// round serialises what plans with the syncer: write-back rounds, the
 	// logoff, dry runs, hive uploads (writeback.go).

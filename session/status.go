@@ -1,6 +1,9 @@
 package session
 
 import (
+	"sync"
+	"time"
+
 	"roamfs/cachedir"
 	"roamfs/syncer"
 )
@@ -18,16 +21,53 @@ func (s *Session) status() (cachedir.Status, error) {
 	if p := s.fillProgress(); p != nil {
 		st.Fill = &cachedir.FillProgress{FilesDone: p.FilesDone, FilesTotal: p.FilesTotal, BytesDone: p.BytesDone, BytesTotal: p.BytesTotal}
 	}
-	addQuota(&st, s.sy)
+	s.quota.add(&st, s.sy, s.j.LastSeq())
 	return st, nil
 }
 
-// addQuota fills the size against the limit, as the size limit counts it.
-func addQuota(st *cachedir.Status, sy *syncer.Syncer) {
-	q, err := sy.CheckQuota()
-	if err != nil {
-		return
+// quotaReuse: a measurement of the profile's size is reused for status
+// while it is younger than this many times what it took.
+const quotaReuse = 20
+
+// statusQuota is status's measurement of the profile's size. Measuring walks
+// the whole cache (lstat of every file: tens of milliseconds of CPU at 50,000
+// files), and a caller that polls status (a tray icon showing the fill's
+// progress; rfbench waits for the fill by polling every 50 ms) made that walk
+// most of what the daemon did, slowing the very fill it watched. So one
+// measurement serves every status asked for while it is younger than
+// quotaReuse times its own cost (the walks then take at most a twentieth of a
+// core however often status is asked), and only while nothing was journaled
+// since: a user's change shows at once. What changes the cache without a
+// journal record (the fill, a live pull, a file growing through an open
+// handle) shows within that age.
+type statusQuota struct {
+	mu   sync.Mutex
+	ok   bool
+	at   time.Time
+	took time.Duration
+	seq  uint64
+	q    syncer.QuotaReport
+}
+
+// add fills the size against the limit, as the size limit counts it; seq is
+// the journal's last record.
+func (c *statusQuota) add(st *cachedir.Status, sy *syncer.Syncer, seq uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.ok || c.seq != seq || time.Since(c.at) >= quotaReuse*c.took {
+		start := time.Now()
+		q, err := sy.CheckQuota()
+		if err != nil {
+			c.ok = false
+			return
+		}
+		c.ok, c.at, c.took, c.seq, c.q = true, time.Now(), time.Since(start), seq, q
 	}
+	addQuota(st, c.q)
+}
+
+// addQuota fills the size against the limit from q.
+func addQuota(st *cachedir.Status, q syncer.QuotaReport) {
 	size := (q.Size + 1023) / 1024
 	st.ProfileSizeKB = &size
 	if q.Enabled {
