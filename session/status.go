@@ -21,7 +21,7 @@ func (s *Session) status() (cachedir.Status, error) {
 	if p := s.fillProgress(); p != nil {
 		st.Fill = &cachedir.FillProgress{FilesDone: p.FilesDone, FilesTotal: p.FilesTotal, BytesDone: p.BytesDone, BytesTotal: p.BytesTotal}
 	}
-	s.quota.add(&st, s.sy, s.j.LastSeq())
+	s.quota.add(&st, s.sy.CheckQuota, s.j.LastSeq())
 	return st, nil
 }
 
@@ -41,6 +41,7 @@ const quotaReuse = 20
 // journal record (the fill, a live pull, a file growing through an open
 // handle) shows within that age.
 type statusQuota struct {
+	now  func() time.Time // time.Now; a test's clock
 	mu   sync.Mutex
 	ok   bool
 	at   time.Time
@@ -49,19 +50,23 @@ type statusQuota struct {
 	q    syncer.QuotaReport
 }
 
-// add fills the size against the limit, as the size limit counts it; seq is
-// the journal's last record.
-func (c *statusQuota) add(st *cachedir.Status, sy *syncer.Syncer, seq uint64) {
+// add fills the size against the limit, as the size limit counts it, from
+// measure's report or the last one; seq is the journal's last record.
+func (c *statusQuota) add(st *cachedir.Status, measure func() (syncer.QuotaReport, error), seq uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.ok || c.seq != seq || time.Since(c.at) >= quotaReuse*c.took {
-		start := time.Now()
-		q, err := sy.CheckQuota()
+	now := time.Now
+	if c.now != nil {
+		now = c.now
+	}
+	if !c.ok || c.seq != seq || now().Sub(c.at) >= quotaReuse*c.took {
+		start := now()
+		q, err := measure()
 		if err != nil {
 			c.ok = false
 			return
 		}
-		c.ok, c.at, c.took, c.seq, c.q = true, time.Now(), time.Since(start), seq, q
+		c.ok, c.at, c.took, c.seq, c.q = true, now(), now().Sub(start), seq, q
 	}
 	addQuota(st, c.q)
 }
