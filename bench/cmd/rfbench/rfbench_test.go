@@ -3,9 +3,12 @@ package main
 import (
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSample(t *testing.T) {
@@ -127,5 +130,37 @@ func TestScratchSize(t *testing.T) {
 	}
 	if inodes < 10*100000 {
 		t.Fatalf("full run inodes: %d", inodes)
+	}
+}
+
+// TestFillFinished: the fill's end is read from the cache's log, a line at
+// a time as it is written; a fill that left files to fetch is no end.
+func TestFillFinished(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "roamfs.log")
+	var off int64
+	var partial []byte
+	write := func(s string) {
+		f, err := os.OpenFile(log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.WriteString(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok := fillFinished(log, &off, &partial); ok {
+		t.Fatal("an end found in a log that is not there")
+	}
+	write(`{"level":"info","ts":"2026-12-05T14:04:51.07Z","msg":"background fill started","event_id":1601}` + "\n")
+	write(`{"level":"info","ts":"2026-12-05T14:04:52.5Z","msg":"background fill finished","event_id":1602,"files_not_local":3}` + "\n")
+	write(`{"level":"info","ts":"2026-12-05T14:04:53.25Z","msg":"background fill finished","event_id":1602,`)
+	if _, ok := fillFinished(log, &off, &partial); ok {
+		t.Fatal("a fill that left 3 files, or a line half written, taken for the end")
+	}
+	write(`"files_not_local":0}` + "\n")
+	at, ok := fillFinished(log, &off, &partial)
+	if want := time.Date(2026, 12, 5, 14, 4, 53, 250e6, time.UTC); !ok || !at.Equal(want) {
+		t.Errorf("fillFinished = %v, %v; want %v", at, ok, want)
 	}
 }
