@@ -50,6 +50,11 @@ type writeBack struct {
 	held   bool // the last round was held by the mass-delete guard
 	down   bool // the last round found the server unreachable
 	verify bool // VerifyAgainstServer still to run (once after the mount)
+	// fillDone is closed when the background fill ends (nil: no fill).
+	// The verification waits for it: both read the whole server copy, and
+	// on one disk or one link the walk slowed the fill by a sixth. An open
+	// meanwhile still fetches the server's newest version.
+	fillDone <-chan struct{}
 
 	// A logoff does not wait for the verification (a walk of the whole
 	// server: seconds at 100,000 files): skipVerify cancels it, and
@@ -70,6 +75,9 @@ type RoundResult struct {
 // startWriteBack starts the loop, or nothing when the policy has none.
 func (s *Session) startWriteBack() *writeBack {
 	w := &writeBack{s: s, done: make(chan struct{}), verify: true}
+	if s.fill != nil {
+		w.fillDone = s.fill.done
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancel, w.ctx = cancel, ctx
 	pol := s.cfg.Policy
@@ -91,7 +99,13 @@ func (w *writeBack) loop(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = 5 * time.Minute
 	}
-	w.verifyOnce(ctx)
+	// The verification waits for the fill; the rounds do not wait for it.
+	verified := make(chan struct{})
+	go func() {
+		defer close(verified)
+		w.verifyOnce(ctx)
+	}()
+	defer func() { <-verified }()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -126,6 +140,13 @@ func (w *writeBack) verifyOnce(ctx context.Context) {
 	w.verifyCancel.Store(&cancel)
 	if w.noVerify.Load() {
 		return
+	}
+	if w.fillDone != nil {
+		select {
+		case <-w.fillDone:
+		case <-walk.Done():
+			return // w.verify stays set: resumeVerify runs it again if the logoff is refused
+		}
 	}
 	s.round.Lock()
 	defer s.round.Unlock()

@@ -78,11 +78,14 @@ func TestProfileIndex(t *testing.T) {
 	}
 	c := newMachine(t, server)
 	c.logon()
-	if len(relWithID(relEvents(t, c.cache), evIndexNotUsed)) == 0 {
-		t.Error("a top-level change did not make the logon walk")
-	}
 	if got := readMount(t, c, "Documents/admin-top.txt"); got != "top" {
 		t.Errorf("admin-top.txt = %q", got)
+	}
+	// Checked after the read: a first logon of a cache defers the index
+	// until a folder is first needed (syncer/lazy_defer.go), so event 1610
+	// may come after the logon returned, at the latest with this read.
+	if len(relWithID(relEvents(t, c.cache), evIndexNotUsed)) == 0 {
+		t.Error("a top-level change did not make the logon walk")
 	}
 	c.logoff()
 
@@ -115,13 +118,13 @@ func TestProfileIndex(t *testing.T) {
 	time.Sleep(10 * time.Millisecond)
 	e := newMachine(t, server)
 	e.logon()
-	if len(relWithID(relEvents(t, e.cache), evIndexNotUsed)) != 1 {
-		t.Error("a damaged index did not make the logon walk")
-	}
 	for rel, want := range map[string]string{"Documents/Sub/a.txt": "a", "Desktop/b.txt": "b", "Documents/Sub/admin-deep.txt": "deep"} {
 		if got := readMount(t, e, rel); got != want {
 			t.Errorf("%s = %q, want %q", rel, got, want)
 		}
+	}
+	if len(relWithID(relEvents(t, e.cache), evIndexNotUsed)) != 1 {
+		t.Error("a damaged index did not make the logon walk")
 	}
 	e.logoff()
 }
