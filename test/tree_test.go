@@ -54,12 +54,22 @@ func (tr tree) paths() []string {
 // path out, and its subtree with it.
 func snapshot(t *testing.T, root string, skip func(rel string) bool) tree {
 	t.Helper()
+	tr, err := snapshotOf(root, skip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// snapshotOf is snapshot returning its error: a tree that changed under the
+// walk (a file listed, then gone).
+func snapshotOf(root string, skip func(rel string) bool) (tree, error) {
 	tr := tree{}
-	var walk func(rel string)
-	walk = func(rel string) {
+	var walk func(rel string) error
+	walk = func(rel string) error {
 		ents, err := os.ReadDir(filepath.Join(root, filepath.FromSlash(rel)))
 		if err != nil {
-			t.Fatalf("snapshot %s: %v", root, err)
+			return fmt.Errorf("snapshot %s: %w", root, err)
 		}
 		for _, de := range ents {
 			p := path.Join(rel, de.Name())
@@ -68,16 +78,18 @@ func snapshot(t *testing.T, root string, skip func(rel string) bool) tree {
 			}
 			e, err := stat(filepath.Join(root, filepath.FromSlash(p)))
 			if err != nil {
-				t.Fatalf("snapshot %s: %v", root, err)
+				return fmt.Errorf("snapshot %s: %w", root, err)
 			}
 			tr[p] = e
 			if e.Kind == "dir" {
-				walk(p)
+				if err := walk(p); err != nil {
+					return err
+				}
 			}
 		}
+		return nil
 	}
-	walk("")
-	return tr
+	return tr, walk("")
 }
 
 // stat describes one path, reading a file's content for its hash.
