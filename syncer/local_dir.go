@@ -20,6 +20,7 @@ import (
 // those calls did.
 type localDir struct {
 	root  *os.Root
+	fd    folderFD // the same folder, for placing files (local_dir_linux.go)
 	owner *Owner
 	// belowLink: the folder or one of its ancestors is a symlink, so stat sees
 	// nothing below it and nothing there is cleared out of the way.
@@ -32,7 +33,12 @@ func (l *local) openDir(rel string) (*localDir, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &localDir{root: r, owner: l.owner}
+	fd, err := openFolderFD(r)
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	d := &localDir{root: r, fd: fd, owner: l.owner}
 	for a := rel; a != "" && a != "."; a = path.Dir(a) {
 		if fi, err := l.root.Lstat(a); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 			d.belowLink = true
@@ -42,7 +48,13 @@ func (l *local) openDir(rel string) (*localDir, error) {
 	return d, nil
 }
 
-func (d *localDir) close() error { return d.root.Close() }
+func (d *localDir) close() error {
+	err := d.fd.close()
+	if rerr := d.root.Close(); err == nil {
+		err = rerr
+	}
+	return err
+}
 
 // place writes r into the file base atomically (temporary name in this folder,
 // then rename), with the server's mode and mtime, replacing a file or symlink
@@ -62,7 +74,7 @@ func (d *localDir) placeSparse(base string, v Version) error {
 
 func (d *localDir) placeWith(base string, v Version, fill func(*os.File) error) error {
 	tmp := store.TempPrefix + randomSuffix()
-	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := d.fd.createTemp(tmp)
 	if err != nil {
 		return err
 	}
@@ -79,13 +91,13 @@ func (d *localDir) placeWith(base string, v Version, fill func(*os.File) error) 
 		err = cerr
 	}
 	if err == nil {
-		err = d.root.Chtimes(tmp, v.MTime, v.MTime)
+		err = d.fd.chtimes(tmp, v.MTime)
 	}
 	if err == nil {
 		err = d.replace(tmp, base)
 	}
 	if err != nil {
-		d.root.Remove(tmp)
+		d.fd.remove(tmp)
 	}
 	return err
 }
@@ -95,13 +107,13 @@ func (d *localDir) placeWith(base string, v Version, fill func(*os.File) error) 
 // rename tried again), so placing a file costs no lookup of base beforehand:
 // at a first logon nothing is there, and that lookup was a tenth of the time.
 func (d *localDir) replace(tmp, base string) error {
-	if d.root.Rename(tmp, base) == nil {
+	if d.fd.rename(tmp, base) == nil {
 		return nil
 	}
 	if err := d.clearForFile(base); err != nil {
 		return err
 	}
-	return d.root.Rename(tmp, base)
+	return d.fd.rename(tmp, base)
 }
 
 // clearForFile is clearFor(rel, KindFile): a folder at base goes (if empty),
