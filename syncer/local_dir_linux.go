@@ -27,7 +27,11 @@ func (d folderFD) fd() int { return int(d.f.Fd()) }
 // createTemp creates the new file name (a single name) for writing, with no
 // one else's access; a name there already is an error.
 func (d folderFD) createTemp(name string) (*os.File, error) {
-	fd, err := unix.Openat(d.fd(), name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	var fd int
+	err := retryEINTR(func() (err error) {
+		fd, err = unix.Openat(d.fd(), name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+		return err
+	})
 	if err != nil {
 		return nil, &os.PathError{Op: "create", Path: name, Err: err}
 	}
@@ -35,10 +39,16 @@ func (d folderFD) createTemp(name string) (*os.File, error) {
 }
 
 // chtimes sets the access and modification times of name, not following a
-// symlink.
+// symlink; a zero t leaves them as they are, as os.Root.Chtimes does.
 func (d folderFD) chtimes(name string, t time.Time) error {
-	ts := unix.NsecToTimespec(t.UnixNano())
-	if err := unix.UtimesNanoAt(d.fd(), name, []unix.Timespec{ts, ts}, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	ts := unix.Timespec{Nsec: unix.UTIME_OMIT}
+	if !t.IsZero() {
+		ts = unix.NsecToTimespec(t.UnixNano())
+	}
+	err := retryEINTR(func() error {
+		return unix.UtimesNanoAt(d.fd(), name, []unix.Timespec{ts, ts}, unix.AT_SYMLINK_NOFOLLOW)
+	})
+	if err != nil {
 		return &os.PathError{Op: "chtimes", Path: name, Err: err}
 	}
 	return nil
@@ -46,10 +56,22 @@ func (d folderFD) chtimes(name string, t time.Time) error {
 
 // rename renames from to to, both single names in the folder.
 func (d folderFD) rename(from, to string) error {
-	if err := unix.Renameat(d.fd(), from, d.fd(), to); err != nil {
+	if err := retryEINTR(func() error { return unix.Renameat(d.fd(), from, d.fd(), to) }); err != nil {
 		return &os.LinkError{Op: "rename", Old: from, New: to, Err: err}
 	}
 	return nil
 }
 
-func (d folderFD) remove(name string) error { return unix.Unlinkat(d.fd(), name, 0) }
+func (d folderFD) remove(name string) error {
+	return retryEINTR(func() error { return unix.Unlinkat(d.fd(), name, 0) })
+}
+
+// retryEINTR calls op again while a signal interrupts it (Go's scheduler
+// sends them; a folder on FUSE or CIFS can return EINTR), as os.Root does.
+func retryEINTR(op func() error) error {
+	for {
+		if err := op(); err != unix.EINTR {
+			return err
+		}
+	}
+}

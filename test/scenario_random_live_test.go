@@ -103,10 +103,9 @@ func (r *scRandom) sync(i int) roundResult {
 }
 
 // settleLoggedOn logs on whoever is logged off, then lets every machine sync
-// in turn until a whole pass uploads, deletes and conflicts nothing and every
-// mount shows the server's profile; a pull happens in the same round as the
-// write-back, so a machine's next round after the last upload brings it up
-// to date.
+// in turn until a whole pass changes nothing and every mount shows the
+// server's profile; a pull happens in the same round as the write-back, so a
+// machine's next round after the last upload brings it up to date.
 func (r *scRandom) settleLoggedOn() {
 	r.t.Helper()
 	for i := range r.ms {
@@ -125,6 +124,7 @@ func (r *scRandom) settleLoggedOn() {
 	const passes = 8
 	var diffs []string
 	for pass := 1; pass <= passes; pass++ {
+		diffs = nil // only the last pass's, in the failure message
 		quiet := true
 		for i := range r.ms {
 			quiet = !r.sync(i).changed() && quiet
@@ -132,8 +132,11 @@ func (r *scRandom) settleLoggedOn() {
 		if !quiet {
 			continue
 		}
-		server := snapshot(r.t, r.server, serverSkip)
-		diffs = nil
+		server, err := snapshotOf(r.server, serverSkip)
+		if err != nil {
+			diffs = append(diffs, "server: "+err.Error())
+			continue
+		}
 		for i, m := range r.ms {
 			got, err := snapshotOf(m.mnt, nil)
 			if err != nil {
@@ -150,7 +153,7 @@ func (r *scRandom) settleLoggedOn() {
 		}
 	}
 	if diffs == nil {
-		r.fatalf("after %d passes of syncs on every machine, rounds still upload, delete or conflict", passes)
+		r.fatalf("after %d passes of syncs on every machine, the last pass still uploaded, deleted, made a conflict copy or pulled (the trace shows which)", passes)
 	}
 	r.fatalf("logged-on machines do not agree with the server after %d passes of syncs:\n%s", passes, strings.Join(diffs, "\n"))
 }
