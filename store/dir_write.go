@@ -54,7 +54,10 @@ func (d *Dir) put(ctx context.Context, rel, tmp string, r io.Reader, mode fs.Fil
 		dir.Remove(tmp)
 		return err
 	}
-	return commit(dir, tmp, name)
+	if err := rename(dir, tmp, name); err != nil {
+		return err
+	}
+	return d.syncParent(ctx, dir, rel)
 }
 
 // writeTemp fills the temporary file and gives it its final metadata before the
@@ -79,8 +82,9 @@ func writeTemp(ctx context.Context, dir *os.Root, tmp string, f *os.File, r io.R
 	return f.Sync()
 }
 
-// commit renames the temporary entry tmp over name and makes the rename durable.
-func commit(dir *os.Root, tmp, name string) error {
+// rename renames the temporary entry tmp over name; syncParent then makes it
+// durable.
+func rename(dir *os.Root, tmp, name string) error {
 	if err := dir.Rename(tmp, name); err != nil {
 		dir.Remove(tmp)
 		if refuseDir(dir, name) != nil {
@@ -88,7 +92,7 @@ func commit(dir *os.Root, tmp, name string) error {
 		}
 		return err
 	}
-	return syncDir(dir)
+	return nil
 }
 
 // refuseDir fails with ErrIsDir if name in dir is a directory, which a rename of a
@@ -161,7 +165,10 @@ func (d *Dir) symlink(ctx context.Context, target, rel string) error {
 	if err := dir.Symlink(target, tmp); err != nil {
 		return err
 	}
-	return commit(dir, tmp, name)
+	if err := rename(dir, tmp, name); err != nil {
+		return err
+	}
+	return d.syncParent(ctx, dir, rel)
 }
 
 // Remove implements Store.
@@ -183,7 +190,7 @@ func (d *Dir) remove(ctx context.Context, rel string) error {
 	defer dir.Close()
 	err = dir.Remove(name)
 	if err == nil {
-		return syncDir(dir)
+		return d.syncParent(ctx, dir, rel)
 	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil

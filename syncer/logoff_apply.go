@@ -65,6 +65,9 @@ func (s *Syncer) applyPlan(ctx context.Context, plan *Plan, lr *liveRound) (Resu
 		total += stepBytes(st)
 	}
 	s.prog.start("logoff", int64(len(plan.Steps)), total)
+	// A folder's entries are flushed once, before anything below counts on
+	// them (store/dir_sync_batch.go).
+	ctx, dirSyncs := store.DeferDirSyncs(ctx)
 	b := &baseUpdate{set: map[string]journal.Base{}}
 	var iu *indexUpdate // the profile index (index_write.go)
 	if len(plan.Steps) > 0 {
@@ -115,6 +118,9 @@ func (s *Syncer) applyPlan(ctx context.Context, plan *Plan, lr *liveRound) (Resu
 		if err := s.applyStep(ctx, st, &res, b); err != nil {
 			return fail(err)
 		}
+	}
+	if err := dirSyncs.Flush(); err != nil {
+		return fail(err)
 	}
 	if missing := s.ix.takeMissing(); len(plan.Steps) > 0 || missing {
 		if err := s.writeServerState(ctx, res.Time, plan, iu); err != nil {
