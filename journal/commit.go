@@ -34,6 +34,7 @@ func (j *Journal) Commit(through uint64, set map[string]Base, del []string) erro
 	if err := j.writable(); err != nil {
 		return fmt.Errorf("commit journal %s: %w", j.dir, err)
 	}
+	defer j.wrote()
 	if last := j.lastSeq.Load(); through > last {
 		return fmt.Errorf("commit journal %s through %d: beyond last record %d", j.dir, through, last)
 	}
@@ -75,6 +76,7 @@ func (j *Journal) SetBases(set map[string]Base, del []string) error {
 	if err := j.writable(); err != nil {
 		return fmt.Errorf("set bases in journal %s: %w", j.dir, err)
 	}
+	defer j.wrote()
 	j.commitMu.Lock()
 	defer j.commitMu.Unlock()
 	if err := j.writeBases(set, del); err != nil {

@@ -85,6 +85,7 @@ func (j *Journal) SetUnfetched(set map[string]Unfetched, del []string) error {
 	if err := j.writable(); err != nil {
 		return fmt.Errorf("record unfetched files: %w", err)
 	}
+	defer j.wrote()
 	if len(set) == 0 && len(del) == 0 {
 		return nil
 	}

@@ -52,6 +52,7 @@ type Journal struct {
 	ro  bool
 
 	lastSeq  atomic.Uint64 // highest durable Seq; written only by the committer (and Open)
+	writes   atomic.Uint64 // bases, marks and meta writes done (StateVersion)
 	wal      *wal          // nil unless Options.WAL
 	space    *spaceGuard   // backs badger's mapped files; nil when read-only
 	lastTime time.Time     // time of the last record handed a Seq; the committer's alone
@@ -250,6 +251,16 @@ func (j *Journal) writable() error {
 	}
 	return nil
 }
+
+// StateVersion grows whenever anything in the journal changes: a record
+// appended, bases committed or set, fetch or folder marks, meta. Read before
+// computing something from the journal (a logoff's plan), an unchanged value
+// later says nothing changed in between. Each write counts once it is done, so
+// a value read first covers every write it saw.
+func (j *Journal) StateVersion() uint64 { return j.lastSeq.Load() + j.writes.Load() }
+
+// wrote counts a write for StateVersion; deferred by each writer.
+func (j *Journal) wrote() { j.writes.Add(1) }
 
 // LastSeq is the Seq of the newest durable record, 0 for an empty journal.
 func (j *Journal) LastSeq() uint64 { return j.lastSeq.Load() }

@@ -121,6 +121,7 @@ func (j *Journal) writeLazy(what string, write func(w *chunkWriter) error) error
 	if err := j.writable(); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
+	defer j.wrote()
 	j.commitMu.Lock()
 	defer j.commitMu.Unlock()
 	w := chunkWriter{db: j.db}

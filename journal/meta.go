@@ -44,6 +44,7 @@ func (j *Journal) SetMeta(key string, val []byte) error {
 	if err := j.writable(); err != nil {
 		return fmt.Errorf("set journal meta %q: %w", key, err)
 	}
+	defer j.wrote()
 	if key == "" || key == metaSynced {
 		return fmt.Errorf("set journal meta %q: reserved or empty key", key)
 	}

@@ -83,7 +83,7 @@ func (s *Session) precheck(ctx context.Context, allowMassDelete bool) (refused *
 			(q.Size+1023)/1024, q.Limit/1024)}
 	}
 	s.sy.AllowMassDelete(allowMassDelete)
-	if _, err := s.sy.PlanLogoff(ctx); err != nil {
+	if _, err := s.sy.PrepareLogoff(ctx); err != nil {
 		s.sy.LogHeld(err)
 		r := failed(err.Error())
 		return &r

@@ -143,12 +143,19 @@ func (s *Syncer) casLoop(ctx context.Context, what string, attempt func(context.
 
 // logoffCAS is Logoff: plan and apply, and plan again while another
 // machine's logoff wins a conditional write.
+// The first attempt applies the plan PrepareLogoff made, if it still holds
+// (logoff_prepared.go).
 func (s *Syncer) logoffCAS(ctx context.Context) (Result, error) {
+	prepared := s.preparedLogoff()
 	return s.casLoop(ctx, "logoff", func(ctx context.Context) (Result, error) {
-		plan, err := s.PlanLogoff(ctx)
-		if err != nil {
-			s.LogHeld(err)
-			return Result{Time: time.Now(), Error: err.Error()}, err
+		plan := prepared
+		prepared = nil
+		if plan == nil {
+			var err error
+			if plan, err = s.PlanLogoff(ctx); err != nil {
+				s.LogHeld(err)
+				return Result{Time: time.Now(), Error: err.Error()}, err
+			}
 		}
 		return s.Apply(ctx, plan)
 	})

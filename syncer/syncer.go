@@ -59,6 +59,9 @@ type Syncer struct {
 	lazy    lazyDirs   // folders not yet materialized (lazy.go)
 	fetches fetches    // fetches in flight (fetch.go)
 	cas     *casTags   // the server tags a logoff read (meta_cas.go)
+	// prepared is the plan of the check before a logoff's unmount
+	// (logoff_prepared.go).
+	prepared preparedPlan
 }
 
 // New opens the cache's profile directory for syncing. The first New after an
