@@ -31,7 +31,20 @@ const (
 type appendReq struct {
 	recs []Record
 	done chan error // buffered(1): the committer never blocks on a waiter
+	// lazy: nobody waits for it (AppendNoWait). A group of lazy requests
+	// only lingers for company (committer).
+	lazy bool
 }
+
+// lazyLinger is how long a group holding only AppendNoWait records waits for
+// a request somebody waits for before it is written alone. A release's size
+// record used to go out in a flush of its own the moment close(2) returned,
+// and the program's next operation (the create of the next file) then waited
+// for that flush before its own: two flushes per file created. Lingering, the
+// release's record rides with the next create's flush. Losing it in a crash
+// costs nothing (its comment above), and a Barrier, Close or a waited-for
+// append ends the wait at once.
+var lazyLinger = 10 * time.Millisecond // a variable for tests
 
 // Append journals recs (in order) and returns them with Seq set, and Time set
 // to time.Now() where it was zero. When it returns without error the records
@@ -64,7 +77,7 @@ func (j *Journal) Append(recs ...Record) ([]Record, error) {
 // that a file's create does not pay for two fsyncs. A failure is logged by
 // the committer; a lost one costs nothing (the sync reads the real file).
 func (j *Journal) AppendNoWait(recs ...Record) error {
-	_, _, err := j.submit(recs)
+	_, _, err := j.submitReq(recs, true)
 	return err
 }
 
@@ -95,6 +108,10 @@ func (j *Journal) Barrier() error {
 
 // submit checks recs and hands them to the committer.
 func (j *Journal) submit(recs []Record) (*appendReq, []Record, error) {
+	return j.submitReq(recs, false)
+}
+
+func (j *Journal) submitReq(recs []Record, lazy bool) (*appendReq, []Record, error) {
 	if err := j.writable(); err != nil {
 		return nil, nil, fmt.Errorf("append to journal %s: %w", j.dir, err)
 	}
@@ -119,7 +136,7 @@ func (j *Journal) submit(recs []Record) (*appendReq, []Record, error) {
 		r.Seq, r.Synced = 0, false
 		out[i] = r
 	}
-	req := &appendReq{recs: out, done: make(chan error, 1)}
+	req := &appendReq{recs: out, done: make(chan error, 1), lazy: lazy}
 	// reqs is unbuffered, so a send succeeds only while the committer is
 	// receiving; once it has exited, quit is the only ready case. No request
 	// can be left in a buffer after Close.
@@ -156,6 +173,9 @@ func (j *Journal) committer() {
 		// commit's milliseconds.
 		runtime.Gosched()
 		group, n, size := []*appendReq{first}, len(first.recs), reqSize(first)
+		if first.lazy {
+			group, n, size = j.linger(group, n, size, budget)
+		}
 	gather:
 		for n < maxGroupRecords && size < budget {
 			select {
@@ -169,6 +189,30 @@ func (j *Journal) committer() {
 		}
 		j.commitGroup(group, budget)
 	}
+}
+
+// linger adds requests to a group of lazy ones until one that somebody waits
+// for arrives, the group is full, lazyLinger has passed or the journal
+// closes (the committer's loop then sees quit).
+func (j *Journal) linger(group []*appendReq, n int, size, budget int64) ([]*appendReq, int, int64) {
+	t := time.NewTimer(lazyLinger)
+	defer t.Stop()
+	for n < maxGroupRecords && size < budget {
+		select {
+		case r := <-j.reqs:
+			group = append(group, r)
+			n += len(r.recs)
+			size += reqSize(r)
+			if !r.lazy {
+				return group, n, size
+			}
+		case <-t.C:
+			return group, n, size
+		case <-j.quit:
+			return group, n, size
+		}
+	}
+	return group, n, size
 }
 
 func reqSize(r *appendReq) int64 {

@@ -291,3 +291,37 @@ func mustAppend(t *testing.T, w *wal, recs ...Record) {
 		t.Fatal(err)
 	}
 }
+
+// A release's record (AppendNoWait) waits for company: the next record somebody
+// waits for goes out in the same flush, not in one after it. Alone, it is
+// committed once lazyLinger has passed.
+func TestAppendNoWaitRidesWithTheNextAppend(t *testing.T) {
+	old := lazyLinger
+	lazyLinger = 300 * time.Millisecond // far beyond the pause below, on any machine
+	t.Cleanup(func() { lazyLinger = old })
+	j := openTest(t, "")
+	before := j.txns.Load()
+	if err := j.AppendNoWait(Record{Op: OpWrite, Path: "released", Size: 3}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond) // what a program does between close and its next create
+	if _, err := j.Append(Record{Op: OpCreate, Path: "next"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := j.txns.Load() - before; got != 1 {
+		t.Errorf("the two records took %d commits, want 1", got)
+	}
+	if got := j.LastSeq(); got != 2 {
+		t.Errorf("LastSeq = %d, want 2", got)
+	}
+	if err := j.AppendNoWait(Record{Op: OpWrite, Path: "alone", Size: 4}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for j.LastSeq() != 3 {
+		if time.Now().After(deadline) {
+			t.Fatal("a lone AppendNoWait record was never committed")
+		}
+		time.Sleep(lazyLinger / 4)
+	}
+}

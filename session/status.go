@@ -15,6 +15,8 @@ func (s *Session) status() (cachedir.Status, error) {
 	if err != nil {
 		return st, err
 	}
+	// A release's record may still be on its way (journal.AppendNoWait).
+	_ = s.j.Barrier() // a failed one fails the status no more than before
 	st.PendingChanges = s.j.PendingCount()
 	files, bytes := s.sy.Unfetched()
 	st.FilesPending, st.BytesPending = &files, &bytes

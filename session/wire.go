@@ -35,13 +35,21 @@ func entryOf(r journal.Record) JournalEntry {
 
 // WriteJournal writes the journal's pending entries (all: its whole history)
 // as JSON lines.
+// A release's record may still be on its way (journal.AppendNoWait): the
+// Barrier shows it, as the sync would.
 func WriteJournal(w io.Writer, j *journal.Journal, all bool) error {
+	if err := j.Barrier(); err != nil {
+		return fmt.Errorf("read journal: %w", err)
+	}
 	enc := json.NewEncoder(w)
 	return j.Scan(all, func(r journal.Record) error { return enc.Encode(entryOf(r)) })
 }
 
 // JournalEntries reads the journal's pending entries (all: its whole history).
 func JournalEntries(j *journal.Journal, all bool) ([]JournalEntry, error) {
+	if err := j.Barrier(); err != nil {
+		return nil, fmt.Errorf("read journal: %w", err)
+	}
 	var out []JournalEntry
 	err := j.Scan(all, func(r journal.Record) error { out = append(out, entryOf(r)); return nil })
 	if err != nil {
