@@ -14,6 +14,25 @@ if [ "$(id -u)" != 0 ]; then
 fi
 [ -e /dev/fuse ] || modprobe fuse 2>/dev/null || true
 [ -e /dev/fuse ] || { echo "bench: /dev/fuse is missing" >&2; exit 1; }
+# The baselines and what the sections start, installed as .ci/run installs
+# the test's (a fresh machine has no rsync): rsync for the logon/logoff
+# baselines, e2fsprogs (mkfs.ext4) and mount (losetup) for the scratch file
+# system, samba and smbclient for the SMB section, fio for random I/O.
+missing=()
+command -v rsync >/dev/null 2>&1 || missing+=(rsync)
+command -v mkfs.ext4 >/dev/null 2>&1 || missing+=(e2fsprogs)
+command -v losetup >/dev/null 2>&1 || missing+=(mount)
+command -v smbd >/dev/null 2>&1 || missing+=(samba)
+command -v smbclient >/dev/null 2>&1 || missing+=(smbclient)
+command -v fio >/dev/null 2>&1 || missing+=(fio)
+if [ ${#missing[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq || true
+    for pkg in "${missing[@]}"; do # one by one: a mirror lacking fio must not cost rsync
+      apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null || echo "bench: could not install $pkg" >&2
+    done
+  fi
+fi
 command -v rsync >/dev/null || { echo "bench: rsync is needed (apt-get install rsync)" >&2; exit 1; }
 command -v fio >/dev/null || echo "bench: fio not found: random I/O falls back to the Go implementation (apt-get install fio)" >&2
 GO=${GO:-go}
