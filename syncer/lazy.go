@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"go.uber.org/zap"
 
@@ -143,7 +144,8 @@ func (s *Syncer) loadLazy() error {
 
 // dropLazy forgets every folder mark: a logon starts, and its table brings
 // into the cache what lies below the folders an earlier session left
-// unmaterialized (see the top of this file).
+// unmaterialized (see the top of this file). What a materialization cut
+// short by a crash placed in a marked folder goes first (clearMarked).
 func (s *Syncer) dropLazy() error {
 	s.lazy.mat.Lock()
 	s.lazy.empty = nil
@@ -152,12 +154,61 @@ func (s *Syncer) dropLazy() error {
 	if len(ks) == 0 {
 		return nil
 	}
+	if err := s.clearMarked(ks); err != nil {
+		return err
+	}
 	s.log.Info("folders an earlier session left unmaterialized are merged by this logon", zap.Int("folders", len(ks)))
 	if err := s.cfg.Journal.SetUnmaterialized(nil, ks); err != nil {
 		return err
 	}
 	for _, k := range ks {
 		s.lazy.drop(k)
+	}
+	return nil
+}
+
+// clearMarked empties the marked folders ks (shallowest first) in the cache.
+// Nothing in a marked folder is the user's (see the top of this file): what
+// is there was placed by a materialization a crash cut short, and it may be
+// incomplete. A fill writes the files it downloads with their folder straight
+// to their names (no temporary name and rename each: a tenth of the fill's
+// time), and a placeholder that replaced a failed download is marked only
+// after it is placed; left to the logon table, either would be taken for a
+// file the server's version describes (its size, mode and mtime are the
+// server's), or for a new file of the user's. Emptied, the folder is filled
+// by the table like any other. A marked folder that has never been
+// materialized is empty: a listing each.
+func (s *Syncer) clearMarked(ks []string) error {
+	removed := 0
+	for _, k := range ks {
+		m, ok := s.lazy.get(k)
+		if !ok {
+			continue
+		}
+		f, err := s.local.root.Open(name(m.Path))
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			continue // below a folder cleared already, or gone
+		}
+		if err != nil {
+			return fmt.Errorf("clear unmaterialized folder %s: %w", m.Path, err)
+		}
+		names, err := f.Readdirnames(-1)
+		f.Close()
+		if err != nil {
+			if errors.Is(err, syscall.ENOTDIR) {
+				continue
+			}
+			return fmt.Errorf("clear unmaterialized folder %s: %w", m.Path, err)
+		}
+		for _, n := range names {
+			if err := s.local.root.RemoveAll(name(path.Join(m.Path, n))); err != nil {
+				return fmt.Errorf("clear unmaterialized folder %s: %w", m.Path, err)
+			}
+			removed++
+		}
+	}
+	if removed > 0 {
+		s.log.Info("removed what an interrupted materialization left in folders not yet materialized", zap.Int("entries", removed))
 	}
 	return nil
 }
@@ -506,7 +557,9 @@ func (s *Syncer) downloadInline(ctx context.Context, d *localDir, srv store.Fold
 	}
 	defer r.Close()
 	v = fromStoreInfo(info)
-	return v, false, d.place(e.name, r, v)
+	// Straight to its name: the folder is still marked, so nothing sees the
+	// file before it is whole, and a crash leaves it to clearMarked.
+	return v, false, d.placeInMarked(e.name, r, v)
 }
 
 // withoutClashes leaves out the entries whose names differ only in case, as

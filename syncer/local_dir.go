@@ -72,13 +72,46 @@ func (d *localDir) placeSparse(base string, v Version) error {
 	return d.placeWith(base, v, func(f *os.File) error { return f.Truncate(v.Size) })
 }
 
+// placeInMarked is place for a folder still marked unmaterialized (lazy.go):
+// the file is written under its own name, without a temporary one and a
+// rename, since nobody looks into the folder before its materialization ends
+// and a logon empties a marked folder first (clearMarked). A file there
+// already (from a materialization cut short) is truncated and rewritten; a
+// symlink or folder in the way makes it a place.
+func (d *localDir) placeInMarked(base string, r io.Reader, v Version) error {
+	f, err := d.fd.createOver(base)
+	if err != nil {
+		return d.place(base, r, v)
+	}
+	if err = d.finish(f, base, v, func(f *os.File) error {
+		_, err := io.Copy(f, r)
+		return err
+	}); err != nil {
+		d.fd.remove(base)
+	}
+	return err
+}
+
 func (d *localDir) placeWith(base string, v Version, fill func(*os.File) error) error {
 	tmp := store.TempPrefix + randomSuffix()
 	f, err := d.fd.createTemp(tmp)
 	if err != nil {
 		return err
 	}
-	err = fill(f)
+	err = d.finish(f, tmp, v, fill)
+	if err == nil {
+		err = d.replace(tmp, base)
+	}
+	if err != nil {
+		d.fd.remove(tmp)
+	}
+	return err
+}
+
+// finish fills the new file f (named name in the folder), gives it v's owner,
+// mode and mtime, and closes it.
+func (d *localDir) finish(f *os.File, name string, v Version, fill func(*os.File) error) error {
+	err := fill(f)
 	// Owner, then mode (a change of owner clears setuid and setgid), through
 	// the open file rather than by name: two lookups fewer per file.
 	if err == nil && d.owner != nil {
@@ -91,13 +124,7 @@ func (d *localDir) placeWith(base string, v Version, fill func(*os.File) error) 
 		err = cerr
 	}
 	if err == nil {
-		err = d.fd.chtimes(tmp, v.MTime)
-	}
-	if err == nil {
-		err = d.replace(tmp, base)
-	}
-	if err != nil {
-		d.fd.remove(tmp)
+		err = d.fd.chtimes(name, v.MTime)
 	}
 	return err
 }

@@ -38,6 +38,21 @@ func (d folderFD) createTemp(name string) (*os.File, error) {
 	return os.NewFile(uintptr(fd), name), nil
 }
 
+// createOver opens name (a single name) for writing from its start, creating
+// it or truncating the regular file there; a symlink or a folder there is an
+// error. A file created is nobody else's (0600 until its mode is set).
+func (d folderFD) createOver(name string) (*os.File, error) {
+	var fd int
+	err := retryEINTR(func() (err error) {
+		fd, err = unix.Openat(d.fd(), name, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+		return err
+	})
+	if err != nil {
+		return nil, &os.PathError{Op: "create", Path: name, Err: err}
+	}
+	return os.NewFile(uintptr(fd), name), nil
+}
+
 // chtimes sets the access and modification times of name, not following a
 // symlink; a zero t leaves them as they are, as os.Root.Chtimes does.
 func (d folderFD) chtimes(name string, t time.Time) error {

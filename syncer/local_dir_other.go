@@ -19,6 +19,15 @@ func (d folderFD) createTemp(name string) (*os.File, error) {
 	return d.r.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 }
 
+// createOver opens name for writing from its start; only a regular file there
+// is truncated (os.Root would follow a symlink).
+func (d folderFD) createOver(name string) (*os.File, error) {
+	if fi, err := d.r.Lstat(name); err == nil && !fi.Mode().IsRegular() {
+		return nil, &os.PathError{Op: "create", Path: name, Err: os.ErrExist}
+	}
+	return d.r.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+}
+
 func (d folderFD) chtimes(name string, t time.Time) error { return d.r.Chtimes(name, t, t) }
 
 func (d folderFD) rename(from, to string) error { return d.r.Rename(from, to) }
