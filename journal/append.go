@@ -172,47 +172,59 @@ func (j *Journal) committer() {
 		// each paying for its own fsync. It costs microseconds against a
 		// commit's milliseconds.
 		runtime.Gosched()
-		group, n, size := []*appendReq{first}, len(first.recs), reqSize(first)
+		g := &group{budget: budget}
+		g.add(first)
 		if first.lazy {
-			group, n, size = j.linger(group, n, size, budget)
+			j.linger(g)
 		}
 	gather:
-		for n < maxGroupRecords && size < budget {
+		for !g.full() {
 			select {
 			case r := <-j.reqs:
-				group = append(group, r)
-				n += len(r.recs)
-				size += reqSize(r)
+				g.add(r)
 			default:
 				break gather
 			}
 		}
-		j.commitGroup(group, budget)
+		j.commitGroup(g.reqs, budget)
 	}
 }
+
+// group is the requests the committer gathers for one commit.
+type group struct {
+	reqs   []*appendReq
+	n      int   // records
+	size   int64 // their estimated size
+	budget int64
+}
+
+func (g *group) add(r *appendReq) {
+	g.reqs = append(g.reqs, r)
+	g.n += len(r.recs)
+	g.size += reqSize(r)
+}
+
+func (g *group) full() bool { return g.n >= maxGroupRecords || g.size >= g.budget }
 
 // linger adds requests to a group of lazy ones until one that somebody waits
 // for arrives, the group is full, lazyLinger has passed or the journal
 // closes (the committer's loop then sees quit).
-func (j *Journal) linger(group []*appendReq, n int, size, budget int64) ([]*appendReq, int, int64) {
+func (j *Journal) linger(g *group) {
 	t := time.NewTimer(lazyLinger)
 	defer t.Stop()
-	for n < maxGroupRecords && size < budget {
+	for !g.full() {
 		select {
 		case r := <-j.reqs:
-			group = append(group, r)
-			n += len(r.recs)
-			size += reqSize(r)
+			g.add(r)
 			if !r.lazy {
-				return group, n, size
+				return
 			}
 		case <-t.C:
-			return group, n, size
+			return
 		case <-j.quit:
-			return group, n, size
+			return
 		}
 	}
-	return group, n, size
 }
 
 func reqSize(r *appendReq) int64 {

@@ -27,24 +27,20 @@ func (d folderFD) fd() int { return int(d.f.Fd()) }
 // createTemp creates the new file name (a single name) for writing, with no
 // one else's access; a name there already is an error.
 func (d folderFD) createTemp(name string) (*os.File, error) {
-	var fd int
-	err := retryEINTR(func() (err error) {
-		fd, err = unix.Openat(d.fd(), name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
-		return err
-	})
-	if err != nil {
-		return nil, &os.PathError{Op: "create", Path: name, Err: err}
-	}
-	return os.NewFile(uintptr(fd), name), nil
+	return d.create(name, unix.O_EXCL)
 }
 
 // createOver opens name (a single name) for writing from its start, creating
 // it or truncating the regular file there; a symlink or a folder there is an
 // error. A file created is nobody else's (0600 until its mode is set).
 func (d folderFD) createOver(name string) (*os.File, error) {
+	return d.create(name, unix.O_TRUNC)
+}
+
+func (d folderFD) create(name string, flag int) (*os.File, error) {
 	var fd int
 	err := retryEINTR(func() (err error) {
-		fd, err = unix.Openat(d.fd(), name, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+		fd, err = unix.Openat(d.fd(), name, unix.O_WRONLY|unix.O_CREAT|flag|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 		return err
 	})
 	if err != nil {
