@@ -65,9 +65,10 @@ func (s *Syncer) applyPlan(ctx context.Context, plan *Plan, lr *liveRound) (Resu
 		total += stepBytes(st)
 	}
 	s.prog.start("logoff", int64(len(plan.Steps)), total)
-	// A folder's entries are flushed once, before anything below counts on
-	// them (store/dir_sync_batch.go).
-	ctx, dirSyncs := store.DeferDirSyncs(ctx)
+	// Phase 1's writes leave their folders' flush to dirSyncs.Flush, before
+	// anything below counts on them (store/dir_sync_batch.go); phase 2's
+	// (the index, the metadata) are flushed as they go, under ctx.
+	bctx, dirSyncs := store.DeferDirSyncs(ctx)
 	b := &baseUpdate{set: map[string]journal.Base{}}
 	var iu *indexUpdate // the profile index (index_write.go)
 	if len(plan.Steps) > 0 {
@@ -99,23 +100,23 @@ func (s *Syncer) applyPlan(ctx context.Context, plan *Plan, lr *liveRound) (Resu
 	}
 	sort.Slice(dels, func(i, j int) bool { return dels[i].ServerPath > dels[j].ServerPath })
 	for _, st := range dels {
-		if err := s.applyStep(ctx, st, &res, b); err != nil {
+		if err := s.applyStep(bctx, st, &res, b); err != nil {
 			return fail(err)
 		}
 	}
 	for _, st := range dirs {
-		if err := s.applyStep(ctx, st, &res, b); err != nil {
+		if err := s.applyStep(bctx, st, &res, b); err != nil {
 			return fail(err)
 		}
 	}
-	err := s.parallel(ctx, files, &res, b)
+	err := s.parallel(bctx, files, &res, b)
 	// Workers finish in any order: the report lists conflicts by path.
 	sort.Slice(res.ConflictList, func(i, j int) bool { return res.ConflictList[i].Path < res.ConflictList[j].Path })
 	if err != nil {
 		return fail(err)
 	}
 	for _, st := range hives {
-		if err := s.applyStep(ctx, st, &res, b); err != nil {
+		if err := s.applyStep(bctx, st, &res, b); err != nil {
 			return fail(err)
 		}
 	}
